@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile } from '../config/index.ts';
+import { runDemo } from './demo.ts';
+import { serve } from './serve.ts';
+
+const USAGE = `usage: custos <command> [options]
+
+commands:
+  serve --config <file>   start the gateway with a config file (docs/config.md)
+  demo [--port <n>]       start the gateway with the bundled demo MCP server on SQLite
+  help                    this text
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } }, strict: true });
+      if (!values.config) {
+        process.stderr.write('custos serve: --config <file> is required\n');
+        return 2;
+      }
+      await serve(loadConfigFile(values.config));
+      return -1; // keeps running
+    }
+    case 'demo': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } },
+        strict: true,
+      });
+      await runDemo({
+        port: values.port === undefined ? 8080 : Number(values.port),
+        host: values.host ?? '127.0.0.1',
+        ...(values.db !== undefined ? { db: values.db } : {}),
+      });
+      return -1;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`custos: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`custos: invalid configuration\n${err.message}\n`);
+      process.exit(2);
+    }
+    const e = err as Error & { code?: string };
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      process.stderr.write(`custos: cannot listen: ${e.message}\n`);
+      process.exit(1);
+    }
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`custos: ${e.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`custos: ${e.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

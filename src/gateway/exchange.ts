@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/index.ts';
+import type { JsonRpcMessage } from '../core/jsonrpc.ts';
+import type { Session, SessionTable } from '../session/index.ts';
+import type { Era, Outcome, Store } from '../store/index.ts';
+
+/** Who is calling. Until the identity issue lands, an unauthenticated caller keyed by address. */
+export interface Identity {
+  readonly subject: string;
+  readonly method: 'none';
+}
+
+/** What a route forwards to; implemented by transport/upstream-http and transport/upstream-stdio. */
+export interface Upstream {
+  readonly name: string;
+  readonly kind: 'http' | 'stdio';
+  /** Forwards the exchange and writes the whole answer to ex.res. */
+  forward(ex: Exchange): Promise<void>;
+  /** Ends an upstream session (DELETE, idle timeout, shutdown). */
+  endSession(session: Session): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Everything the steps share; built once at boot. */
+export interface GatewayContext {
+  readonly config: Readonly<Config>;
+  readonly store: Store;
+  readonly sessions: SessionTable;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  draining: boolean;
+}
+
+/** One exchange: an HTTP request carrying JSON-RPC message(s) and everything sent back for it. */
+export interface Exchange {
+  readonly id: string;
+  readonly ctx: GatewayContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly receivedAt: number; // ms since epoch
+  readonly startedNs: bigint;
+  readonly upstream: Upstream;
+  readonly httpMethod: 'POST' | 'GET' | 'DELETE';
+  era: Era;
+  protocolVersion: string | undefined;
+  body: Buffer | undefined;
+  messages: JsonRpcMessage[];
+  isBatch: boolean;
+  identity: Identity | undefined;
+  session: Session | undefined;
+  /** Set once the upstream answered (first byte of its response). */
+  upstreamNs: bigint | undefined;
+  bytesOut: number;
+  outcome: Outcome;
+  errorCode: string | null;
+}
+
+/** The first message's method, or what the HTTP request does when it carries none. */
+export function exchangeMethod(ex: Exchange): string {
+  const m = ex.messages[0];
+  if (m?.method) return m.method;
+  if (m) return 'response';
+  if (ex.httpMethod === 'GET') return 'stream';
+  if (ex.httpMethod === 'DELETE') return 'session/delete';
+  return 'unknown';
+}

@@ -1,0 +1,62 @@
+import { authenticateNone } from '../identity/index.ts';
+import { attachSession } from '../session/step.ts';
+import { ingress } from '../transport/ingress.ts';
+import { answerError } from '../transport/respond.ts';
+import type { Exchange } from './exchange.ts';
+import { recordExchange } from './record.ts';
+
+/**
+ * A step of the data path. It may throw a GatewayError (answered as JSON-RPC by the runner), may
+ * be async, and may return a function to run when the exchange ends (to release what it took).
+ */
+export type Step = (ex: Exchange) => void | Promise<void> | (() => void) | undefined;
+
+/** The data path, in order (DESIGN.md). Later issues insert their steps here, and only here. */
+export const STEPS: readonly (readonly [name: string, step: Step])[] = [
+  ['ingress', ingress], // Streamable HTTP rules: method, Origin, Accept, body limit, JSON-RPC shape, era
+  ['authenticate', authenticateNone], // who is calling (auth.mode: none until the identity issue)
+  ['session', attachSession], // legacy session ↔ upstream session, bound to the caller; concurrency limits
+  ['forward', (ex) => ex.upstream.forward(ex)], // the upstream (HTTP or stdio), answer streamed back
+];
+
+/** Runs one exchange through every step, answers errors, and records it. Never throws. */
+export async function runExchange(ex: Exchange): Promise<void> {
+  let releases: (() => void)[] | undefined;
+  try {
+    for (const [, step] of STEPS) {
+      if (ex.res.writableEnded) break;
+      const r = step(ex);
+      if (typeof r === 'function') (releases ??= []).push(r);
+      else if (r !== undefined) await r;
+    }
+  } catch (err) {
+    const gerr = answerError(ex, err);
+    if (gerr.code === 'CUSTOS_INTERNAL' || gerr.http >= 500) {
+      logExchangeError(ex, gerr);
+    }
+  } finally {
+    if (releases) for (const release of releases) release();
+    try {
+      recordExchange(ex);
+    } catch (err) {
+      logExchangeError(ex, err);
+    }
+  }
+}
+
+function logExchangeError(ex: Exchange, err: unknown): void {
+  const e = err as Error & { code?: string; cause?: unknown };
+  const cause = e.cause as (Error & { code?: string }) | undefined;
+  // Never the payload: the request id, the server and what went wrong.
+  process.stderr.write(
+    `${JSON.stringify({
+      level: 'error',
+      msg: 'exchange failed',
+      requestId: ex.id,
+      server: ex.upstream.name,
+      code: e.code ?? 'CUSTOS_INTERNAL',
+      error: e.message,
+      cause: cause ? `${cause.name}: ${cause.code ?? cause.message}` : undefined,
+    })}\n`,
+  );
+}

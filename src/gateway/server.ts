@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/index.ts';
+import { GatewayError } from '../core/errors.ts';
+import { SessionTable } from '../session/index.ts';
+import { openSqliteStore, type Store } from '../store/index.ts';
+import { checkOrigin } from '../transport/ingress.ts';
+import { answerError } from '../transport/respond.ts';
+import { createHttpUpstream } from '../transport/upstream-http.ts';
+import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
+import type { Exchange, GatewayContext, Upstream } from './exchange.ts';
+import { runExchange } from './pipeline.ts';
+
+export const ROUTE_PREFIX = '/mcp/';
+
+export interface Gateway {
+  readonly url: string;
+  readonly routes: ReadonlyMap<string, string>;
+  readonly ctx: GatewayContext;
+  /** Stops accepting, lets in-flight exchanges finish (up to limits.drainSeconds), closes everything. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** An already open store (tests); otherwise the configured SQLite file is opened. */
+  store?: Store;
+}
+
+export async function startGateway(config: Readonly<Config>, opts: GatewayOptions = {}): Promise<Gateway> {
+  const store = opts.store ?? openSqliteStore({ path: config.store.sqlite.path });
+  const sessions = new SessionTable(config.limits);
+  const upstreams = new Map<string, Upstream>();
+  const timeoutMs = config.limits.upstreamTimeoutSeconds * 1000;
+  const budget = new ProcessBudget(config.limits.stdioProcesses);
+  for (const [name, s] of Object.entries(config.servers)) {
+    if (s.http) upstreams.set(name, createHttpUpstream(name, s.http, { timeoutMs }));
+    else if (s.stdio) {
+      upstreams.set(name, createStdioUpstream(name, s.stdio, { timeoutMs, budget }));
+    }
+  }
+  const ctx: GatewayContext = { config, store, sessions, upstreams, draining: false };
+  const inflight = new Set<Promise<void>>();
+
+  const server: Server = createServer((req, res) => {
+    const p = handle(ctx, req, res);
+    if (p) {
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+    }
+  });
+  // Reading a request body may take this long; answers (streams) are not limited by it.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  const routes = new Map<string, string>();
+  for (const name of upstreams.keys()) routes.set(name, `${url}${ROUTE_PREFIX}${name}`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ctx.draining = true;
+      server.close();
+      server.closeIdleConnections();
+      // Long-lived streams carry no request that could finish: end them cleanly now.
+      sessions.closeAll();
+      const deadline = new Promise<void>((r) => setTimeout(r, config.limits.drainSeconds * 1000).unref());
+      await Promise.race([Promise.allSettled([...inflight]), deadline]);
+      server.closeAllConnections();
+      await Promise.allSettled([...upstreams.values()].map((u) => u.close()));
+      store.close();
+    })();
+    return closing;
+  };
+  return { url, routes, ctx, close };
+}
+
+const ALLOWED_METHODS = 'GET, POST, DELETE';
+
+function handle(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+  if (path === '/healthz') {
+    res.writeHead(ctx.draining ? 503 : 200, { 'content-type': 'text/plain' }).end(ctx.draining ? 'draining' : 'ok');
+    return undefined;
+  }
+  const name = path.startsWith(ROUTE_PREFIX) ? path.slice(ROUTE_PREFIX.length).replace(/\/$/, '') : undefined;
+  const upstream = name === undefined ? undefined : ctx.upstreams.get(name);
+  const method = req.method;
+  const ex = newExchange(ctx, req, res, upstream, method);
+  if (!upstream) {
+    answerError(ex, new GatewayError('CUSTOS_ROUTE_NOT_FOUND'));
+    return undefined;
+  }
+  if (method === 'OPTIONS') {
+    preflight(ctx, ex);
+    return undefined;
+  }
+  if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+    res.setHeader('allow', ALLOWED_METHODS);
+    answerError(ex, new GatewayError('CUSTOS_METHOD_NOT_ALLOWED'));
+    return undefined;
+  }
+  if (ctx.draining) {
+    res.setHeader('connection', 'close');
+    answerError(ex, new GatewayError('CUSTOS_SHUTTING_DOWN', { retryAfter: 5 }));
+    return undefined;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && ctx.config.ingress.allowedOrigins.includes(origin)) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-expose-headers', 'mcp-session-id, mcp-protocol-version, x-custos-request-id');
+    res.setHeader('vary', 'Origin');
+  }
+  return runExchange(ex);
+}
+
+function newExchange(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: Upstream | undefined,
+  method: string | undefined,
+): Exchange {
+  return {
+    id: randomUUID(),
+    ctx,
+    req,
+    res,
+    receivedAt: Date.now(),
+    startedNs: process.hrtime.bigint(),
+    upstream: upstream ?? UNROUTED,
+    httpMethod: method === 'GET' || method === 'DELETE' ? method : 'POST',
+    era: 'legacy',
+    protocolVersion: undefined,
+    body: undefined,
+    messages: [],
+    isBatch: false,
+    identity: undefined,
+    session: undefined,
+    upstreamNs: undefined,
+    bytesOut: 0,
+    outcome: 'ok',
+    errorCode: null,
+  };
+}
+
+/** CORS preflight, only for the browser Origins the config lists. */
+function preflight(ctx: GatewayContext, ex: Exchange): void {
+  const origin = ex.req.headers.origin;
+  try {
+    if (origin === undefined) throw new GatewayError('CUSTOS_METHOD_NOT_ALLOWED');
+    checkOrigin(origin, ctx.config.ingress.allowedOrigins);
+  } catch (err) {
+    answerError(ex, err);
+    return;
+  }
+  ex.res
+    .writeHead(204, {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': ALLOWED_METHODS,
+      'access-control-allow-headers':
+        'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id, ' +
+        (ex.req.headers['access-control-request-headers'] ?? ''),
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    })
+    .end();
+}
+
+const UNROUTED: Upstream = {
+  name: '(none)',
+  kind: 'http',
+  forward: () => Promise.reject(new GatewayError('CUSTOS_ROUTE_NOT_FOUND')),
+  endSession: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};

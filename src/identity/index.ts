@@ -1,0 +1,1 @@
+export { authenticateNone } from './none.ts';

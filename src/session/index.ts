@@ -1,0 +1,1 @@
+export { type Session, type SessionLimits, SessionTable } from './table.ts';

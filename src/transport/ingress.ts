@@ -1,0 +1,157 @@
+import { GatewayError } from '../core/errors.ts';
+import { classifyMessage, type JsonRpcMessage } from '../core/jsonrpc.ts';
+import type { Exchange } from '../gateway/exchange.ts';
+import { BATCH_VERSIONS, decodeHeaderValue, isModernVersion, META_PROTOCOL_VERSION } from './era.ts';
+
+// The ingress step: what the Streamable HTTP transport itself requires of a request, before
+// anyone looks at who sent it. MCP 2025-11-25 and 2026-07-28 basic/transports/streamable-http.
+
+function acceptsBoth(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream');
+}
+
+function isJsonContentType(ct: string | undefined): boolean {
+  if (ct === undefined) return false;
+  const semi = ct.indexOf(';');
+  return (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase() === 'application/json';
+}
+
+/** Origin check against DNS rebinding: a browser Origin must be listed; non-browser callers send none. */
+export function checkOrigin(origin: string | undefined, allowed: readonly string[]): void {
+  if (origin === undefined) return;
+  if (!allowed.includes(origin)) throw new GatewayError('CUSTOS_ORIGIN_FORBIDDEN');
+}
+
+export async function ingress(ex: Exchange): Promise<void> {
+  const { req } = ex;
+  checkOrigin(req.headers.origin, ex.ctx.config.ingress.allowedOrigins);
+  if (ex.httpMethod === 'GET') {
+    if (!req.headers.accept?.includes('text/event-stream')) throw new GatewayError('CUSTOS_NOT_ACCEPTABLE');
+    ex.era = 'legacy';
+    ex.protocolVersion = headerString(req.headers['mcp-protocol-version']);
+    return;
+  }
+  if (ex.httpMethod === 'DELETE') {
+    ex.era = 'legacy';
+    ex.protocolVersion = headerString(req.headers['mcp-protocol-version']);
+    return;
+  }
+  if (!acceptsBoth(req.headers.accept)) throw new GatewayError('CUSTOS_NOT_ACCEPTABLE');
+  if (!isJsonContentType(req.headers['content-type'])) throw new GatewayError('CUSTOS_UNSUPPORTED_MEDIA_TYPE');
+  const body = await readBody(ex, ex.ctx.config.ingress.maxBodyBytes);
+  ex.body = body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new GatewayError('CUSTOS_PARSE_ERROR');
+  }
+  if (Array.isArray(parsed)) {
+    if (parsed.length === 0) throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'empty batch' });
+    for (const m of parsed) {
+      if (classifyMessage(m) === undefined) throw new GatewayError('CUSTOS_INVALID_REQUEST');
+    }
+    ex.isBatch = true;
+    ex.messages = parsed as JsonRpcMessage[];
+  } else {
+    if (classifyMessage(parsed) === undefined) throw new GatewayError('CUSTOS_INVALID_REQUEST');
+    ex.messages = [parsed as JsonRpcMessage];
+  }
+  detectEra(ex);
+}
+
+function headerString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function detectEra(ex: Exchange): void {
+  const h = ex.req.headers;
+  const version = headerString(h['mcp-protocol-version']);
+  const first = ex.messages[0] as JsonRpcMessage;
+  const metaVersion = (first.params?._meta as Record<string, unknown> | undefined)?.[META_PROTOCOL_VERSION];
+  if ((version !== undefined && isModernVersion(version)) || (version === undefined && typeof metaVersion === 'string' && h['mcp-session-id'] === undefined)) {
+    ex.era = 'modern';
+    ex.protocolVersion = version ?? (metaVersion as string);
+    if (ex.isBatch) throw new GatewayError('CUSTOS_BATCH_NOT_ALLOWED');
+    validateModernHeaders(ex, first, version, metaVersion);
+    return;
+  }
+  ex.era = 'legacy';
+  ex.protocolVersion = version;
+  if (ex.isBatch) {
+    // The version is the header, or for the first requests of 2025-03-26 the initialize params.
+    const init = ex.messages.find((m) => m.method === 'initialize');
+    const v = version ?? (init?.params?.protocolVersion as string | undefined);
+    if (v === undefined || !BATCH_VERSIONS.has(v)) throw new GatewayError('CUSTOS_BATCH_NOT_ALLOWED');
+    if (init) throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'initialize must not be part of a batch' });
+  }
+}
+
+// MCP 2026-07-28 streamable-http "Server Validation": whoever processes the body MUST reject a
+// request whose mirrored headers are missing or differ from it (-32020). The gateway decides on
+// the body, so a header can never make the upstream act on something other than what was checked.
+function validateModernHeaders(ex: Exchange, msg: JsonRpcMessage, version: string | undefined, meta: unknown): void {
+  const h = ex.req.headers;
+  if (version === undefined) {
+    throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'MCP-Protocol-Version header is missing' });
+  }
+  if (meta !== undefined && meta !== version) {
+    throw new GatewayError('CUSTOS_HEADER_MISMATCH', {
+      detail: 'MCP-Protocol-Version header does not match _meta protocolVersion',
+    });
+  }
+  if (msg.method === undefined) return;
+  const method = headerString(h['mcp-method']);
+  if (method === undefined) throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Method header is missing' });
+  if (method !== msg.method) {
+    throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Method header does not match the body' });
+  }
+  if (msg.method === 'tools/call' || msg.method === 'prompts/get' || msg.method === 'resources/read') {
+    const raw = headerString(h['mcp-name']);
+    const bodyName = msg.method === 'resources/read' ? msg.params?.uri : msg.params?.name;
+    if (raw === undefined) throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Name header is missing' });
+    if (decodeHeaderValue(raw) !== bodyName) {
+      throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Name header does not match the body' });
+    }
+  }
+}
+
+function readBody(ex: Exchange, limit: number): Promise<Buffer> {
+  const { req } = ex;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new GatewayError('CUSTOS_BODY_TOO_LARGE', { detail: `limit is ${limit} bytes` }));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) {
+        cleanup();
+        // Stop reading; the answer closes the connection so the rest of the body is dropped.
+        req.pause();
+        reject(new GatewayError('CUSTOS_BODY_TOO_LARGE', { detail: `limit is ${limit} bytes` }));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'request body aborted', cause: err }));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onError as () => void);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}

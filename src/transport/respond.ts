@@ -1,0 +1,74 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { type GatewayError, toGatewayError } from '../core/errors.ts';
+import { type JsonRpcId, rpcError } from '../core/jsonrpc.ts';
+import type { Exchange } from '../gateway/exchange.ts';
+
+export const REQUEST_ID_HEADER = 'x-custos-request-id';
+
+export function writeHead(ex: Exchange, status: number, headers: OutgoingHttpHeaders): void {
+  headers[REQUEST_ID_HEADER] = ex.id;
+  ex.res.writeHead(status, headers);
+}
+
+export function isInitialize(ex: Exchange): boolean {
+  return ex.messages.length === 1 && ex.messages[0]?.method === 'initialize';
+}
+
+/** The upstream refused initialize: the session the gateway opened for it is dropped. */
+export function markInitializeFailed(ex: Exchange): void {
+  if (ex.session) ex.ctx.sessions.close(ex.session);
+  ex.session = undefined;
+  ex.outcome = 'error';
+}
+
+/** The id to answer an error with: the request's, when there is exactly one request. */
+function errorId(ex: Exchange): JsonRpcId | null {
+  if (ex.messages.length !== 1) return null;
+  const id = ex.messages[0]?.id;
+  return id === undefined ? null : id;
+}
+
+export function errorBody(ex: Exchange, err: GatewayError): string {
+  const data: Record<string, unknown> = { code: err.code, requestId: ex.id };
+  if (err.retryAfter !== undefined) data.retryAfter = err.retryAfter;
+  return JSON.stringify(rpcError(errorId(ex), err.rpc, err.message, data));
+}
+
+/**
+ * Answers with the error as JSON-RPC. Before any byte was sent that is an HTTP error status; on an
+ * SSE stream already under way it is one more event for each request still waiting, then the end.
+ */
+export function answerError(ex: Exchange, thrown: unknown): GatewayError {
+  const err = toGatewayError(thrown);
+  ex.outcome = err.code === 'CUSTOS_INTERNAL' || err.http >= 500 ? 'error' : 'rejected';
+  ex.errorCode = err.code;
+  const { res } = ex;
+  if (res.destroyed || res.writableEnded) return err;
+  if (!res.headersSent) {
+    const body = errorBody(ex, err);
+    const headers: OutgoingHttpHeaders = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    };
+    if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+    // An unread oversized body is dropped with the connection.
+    if (err.code === 'CUSTOS_BODY_TOO_LARGE') headers.connection = 'close';
+    writeHead(ex, err.http, headers);
+    ex.bytesOut += Buffer.byteLength(body);
+    res.end(body);
+    return err;
+  }
+  if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+    for (const m of ex.messages) {
+      if (m.method !== undefined && m.id !== undefined && m.id !== null) {
+        const event = `event: message\ndata: ${JSON.stringify(rpcError(m.id, err.rpc, err.message, { code: err.code, requestId: ex.id }))}\n\n`;
+        ex.bytesOut += Buffer.byteLength(event);
+        res.write(event);
+      }
+    }
+    res.end();
+  } else {
+    res.destroy();
+  }
+  return err;
+}
