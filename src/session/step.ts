@@ -14,7 +14,12 @@ export function attachSession(ex: Exchange): (() => void) | undefined {
       const session = sessions.open(ex.upstream.name, caller, init.params?.protocolVersion as string | undefined);
       ex.session = session;
       sessions.enter(session);
-      return () => sessions.leave(session);
+      return () => {
+        sessions.leave(session);
+        // The one rule for a session's birth: an initialize that did not succeed leaves no session,
+        // whatever failed (the upstream, the gateway, the client hanging up).
+        if (ex.outcome !== 'ok' || ex.res.statusCode >= 300 || !ex.res.writableEnded) sessions.close(session);
+      };
     }
     if (ex.era === 'legacy' && ex.httpMethod !== 'POST' && ex.upstream.kind === 'stdio') {
       throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'Mcp-Session-Id header is required' });

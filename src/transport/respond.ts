@@ -14,11 +14,10 @@ export function isInitialize(ex: Exchange): boolean {
   return ex.messages.length === 1 && ex.messages[0]?.method === 'initialize';
 }
 
-/** The upstream refused initialize: the session the gateway opened for it is dropped. */
-export function markInitializeFailed(ex: Exchange): void {
-  if (ex.session) ex.ctx.sessions.close(ex.session);
-  ex.session = undefined;
+/** Records that the upstream answered with a JSON-RPC error (an initialize error opens no session). */
+export function markRpcError(ex: Exchange, code: unknown): void {
   ex.outcome = 'error';
+  ex.errorCode = String(code);
 }
 
 /** The id to answer an error with: the request's, when there is exactly one request. */

@@ -4,7 +4,7 @@ import type { JsonRpcId, JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { Exchange } from '../gateway/exchange.ts';
 import type { Session } from '../session/index.ts';
 import { AnswerStream, EventLog } from './answer-stream.ts';
-import { isInitialize, markInitializeFailed, writeHead } from './respond.ts';
+import { isInitialize, markRpcError, writeHead } from './respond.ts';
 import { type ProcessBudget, StdioChild } from './stdio-child.ts';
 
 // A legacy-era session on a stdio upstream: one child process per client session, and the
@@ -19,6 +19,7 @@ interface AnswerGroup {
 }
 
 interface Pending {
+  readonly ex: Exchange;
   readonly id: JsonRpcId;
   readonly stream: AnswerStream;
   readonly group: AnswerGroup;
@@ -85,6 +86,7 @@ export class LegacyStdioSession {
     for (const m of requests) {
       const token = (m.params?._meta as Record<string, unknown> | undefined)?.progressToken;
       const p: Pending = {
+        ex,
         id: m.id as JsonRpcId,
         stream,
         group,
@@ -100,11 +102,6 @@ export class LegacyStdioSession {
     stream.whenEnded(() => this.#streams.delete(stream.streamId));
     this.#child.send(ex.messages[0] as JsonRpcMessage, ex.isBatch ? undefined : ex.body);
     for (const m of ex.messages.slice(1)) this.#child.send(m);
-    if (isInitialize(ex)) {
-      stream.whenEnded(() => {
-        if (ex.outcome === 'error') markInitializeFailed(ex);
-      });
-    }
     return done;
   }
 
@@ -192,6 +189,7 @@ export class LegacyStdioSession {
     if (msg.method === undefined) {
       const p = this.#pending.get(key(msg.id));
       if (!p) return; // an answer to nothing pending (cancelled, timed out)
+      if (msg.error !== undefined) markRpcError(p.ex, msg.error.code);
       p.stream.send(msg, true);
       this.#settle(p);
       return;

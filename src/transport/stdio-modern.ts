@@ -3,7 +3,7 @@ import { GatewayError } from '../core/errors.ts';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { Exchange } from '../gateway/exchange.ts';
 import { AnswerStream } from './answer-stream.ts';
-import { writeHead } from './respond.ts';
+import { markRpcError, writeHead } from './respond.ts';
 import { type ProcessBudget, StdioChild } from './stdio-child.ts';
 
 // A 2026-07-28 (stateless) stdio upstream: one shared child serves every caller, so the gateway
@@ -124,6 +124,7 @@ export class ModernStdioUpstream {
       const p = this.#pending.get(id);
       if (!p) return;
       this.#drop(id, p);
+      if (msg.error !== undefined) markRpcError(p.ex, msg.error.code);
       p.stream.send({ ...msg, id: p.originalId }, true);
       p.stream.end();
       return;

@@ -3,7 +3,7 @@ import type { HttpUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, Upstream } from '../gateway/exchange.ts';
 import type { Session } from '../session/index.ts';
-import { isInitialize, markInitializeFailed, writeHead } from './respond.ts';
+import { isInitialize, markRpcError, writeHead } from './respond.ts';
 
 // An HTTP upstream: the exchange is forwarded as the same era it arrived in, bytes as they came
 // (no re-serialisation), over a keep-alive pool. Only the headers the protocol defines travel;
@@ -98,8 +98,6 @@ export function createHttpUpstream(name: string, cfg: Readonly<HttpUpstreamConfi
             session.onClose = () => void endSession(session);
           }
           out['mcp-session-id'] = session.id;
-        } else {
-          markInitializeFailed(ex);
         }
       } else if (
         (statusCode === 404 && session.upstreamSessionId !== undefined) ||
@@ -118,7 +116,7 @@ export function createHttpUpstream(name: string, cfg: Readonly<HttpUpstreamConfi
         await pipeStream(ex, statusCode, out, body, session);
       } else {
         const buf = Buffer.from(await body.arrayBuffer());
-        if (session && isInitialize(ex) && statusCode < 300 && buf.length > 0) checkInitializeResult(ex, buf);
+        if (buf.length > 0 && buf.length <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf);
         out['content-length'] = String(buf.length);
         writeHead(ex, statusCode, out);
         ex.bytesOut += buf.length;
@@ -159,16 +157,20 @@ export function createHttpUpstream(name: string, cfg: Readonly<HttpUpstreamConfi
   };
 }
 
-/** A JSON initialize answer that is a JSON-RPC error opens no session. */
-function checkInitializeResult(ex: Exchange, buf: Buffer): void {
+/** Small JSON answers are cheap to read: errors are recorded, initialize's version kept. */
+const SMALL_ANSWER_BYTES = 8192;
+
+function inspectSmallAnswer(ex: Exchange, buf: Buffer): void {
+  let msg: { result?: { protocolVersion?: unknown }; error?: { code?: unknown } };
   try {
-    const msg = JSON.parse(buf.toString('utf8')) as { result?: { protocolVersion?: unknown }; error?: unknown };
-    if (msg.error !== undefined) markInitializeFailed(ex);
-    else if (ex.session && typeof msg.result?.protocolVersion === 'string') {
-      ex.session.protocolVersion = msg.result.protocolVersion;
-    }
+    msg = JSON.parse(buf.toString('utf8'));
   } catch {
-    markInitializeFailed(ex);
+    return;
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return;
+  if (msg.error !== undefined) markRpcError(ex, msg.error?.code);
+  else if (ex.session && isInitialize(ex) && typeof msg.result?.protocolVersion === 'string') {
+    ex.session.protocolVersion = msg.result.protocolVersion;
   }
 }
 
