@@ -55,8 +55,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxBodyBytes: positiveInt.default(4 * 1024 * 1024),
       allowedOrigins: z.array(z.string()).default([]),
+      allowedHosts: z.array(z.string().min(1)).default([]),
     })
-    .default({ maxBodyBytes: 4 * 1024 * 1024, allowedOrigins: [] }),
+    .default({ maxBodyBytes: 4 * 1024 * 1024, allowedOrigins: [], allowedHosts: [] }),
   limits: z
     .strictObject({
       sessions: positiveInt.default(10_000),

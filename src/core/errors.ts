@@ -32,6 +32,7 @@ export const ERROR_SPECS = {
     rpc: -32600,
     message: 'Not Acceptable: Accept must list application/json and text/event-stream',
   },
+  CUSTOS_HOST_FORBIDDEN: { http: 403, rpc: -32600, message: 'Forbidden: Host not allowed' },
   CUSTOS_ORIGIN_FORBIDDEN: { http: 403, rpc: -32600, message: 'Forbidden: Origin not allowed' },
   CUSTOS_METHOD_NOT_ALLOWED: { http: 405, rpc: -32600, message: 'Method Not Allowed' },
   CUSTOS_ROUTE_NOT_FOUND: { http: 404, rpc: -32600, message: 'Not Found: no MCP server at this path' },

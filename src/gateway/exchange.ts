@@ -27,6 +27,11 @@ export interface GatewayContext {
   readonly store: Store;
   readonly sessions: SessionTable;
   readonly upstreams: ReadonlyMap<string, Upstream>;
+  /** Streams that carry no request that could finish (GET, subscriptions/listen): ended at drain. */
+  readonly longLived: Set<{ end(): void }>;
+  /** The Host header check, compiled from the config at boot. */
+  readonly allowHost: (host: string | undefined) => boolean;
+  readonly allowOrigin: (origin: string | undefined) => boolean;
   draining: boolean;
 }
 
@@ -55,6 +60,11 @@ export interface Exchange {
 }
 
 /** The first message's method, or what the HTTP request does when it carries none. */
+/** Whether the answer to this exchange is a stream with no end of its own. */
+export function isLongLived(ex: Exchange): boolean {
+  return ex.httpMethod === 'GET' || ex.messages[0]?.method === 'subscriptions/listen';
+}
+
 export function exchangeMethod(ex: Exchange): string {
   const m = ex.messages[0];
   if (m?.method) return m.method;

@@ -5,7 +5,7 @@ import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
-import { checkOrigin } from '../transport/ingress.ts';
+import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
@@ -39,7 +39,16 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       upstreams.set(name, createStdioUpstream(name, s.stdio, { timeoutMs, budget }));
     }
   }
-  const ctx: GatewayContext = { config, store, sessions, upstreams, draining: false };
+  const ctx: GatewayContext = {
+    config,
+    store,
+    sessions,
+    upstreams,
+    longLived: new Set(),
+    allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
+    allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),
+    draining: false,
+  };
   const inflight = new Set<Promise<void>>();
 
   const server: Server = createServer((req, res) => {
@@ -74,9 +83,10 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       server.close();
       server.closeIdleConnections();
       // Long-lived streams carry no request that could finish: end them cleanly now.
-      sessions.closeAll();
+      for (const s of [...ctx.longLived]) s.end();
       const deadline = new Promise<void>((r) => setTimeout(r, config.limits.drainSeconds * 1000).unref());
       await Promise.race([Promise.allSettled([...inflight]), deadline]);
+      sessions.closeAll();
       server.closeAllConnections();
       await Promise.allSettled([...upstreams.values()].map((u) => u.close()));
       store.close();
@@ -119,7 +129,7 @@ function handle(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse):
     return undefined;
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && ctx.config.ingress.allowedOrigins.includes(origin)) {
+  if (origin !== undefined && ctx.allowOrigin(origin)) {
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('access-control-expose-headers', 'mcp-session-id, mcp-protocol-version, x-custos-request-id');
     res.setHeader('vary', 'Origin');
@@ -160,11 +170,12 @@ function newExchange(
 /** CORS preflight, only for the browser Origins the config lists. */
 function preflight(ctx: GatewayContext, ex: Exchange): void {
   const origin = ex.req.headers.origin;
-  try {
-    if (origin === undefined) throw new GatewayError('CUSTOS_METHOD_NOT_ALLOWED');
-    checkOrigin(origin, ctx.config.ingress.allowedOrigins);
-  } catch (err) {
-    answerError(ex, err);
+  if (origin === undefined) {
+    answerError(ex, new GatewayError('CUSTOS_METHOD_NOT_ALLOWED'));
+    return;
+  }
+  if (!ctx.allowOrigin(origin)) {
+    answerError(ex, new GatewayError('CUSTOS_ORIGIN_FORBIDDEN'));
     return;
   }
   ex.res

@@ -6,6 +6,8 @@ import { BATCH_VERSIONS, decodeHeaderValue, isModernVersion, META_PROTOCOL_VERSI
 // The ingress step: what the Streamable HTTP transport itself requires of a request, before
 // anyone looks at who sent it. MCP 2025-11-25 and 2026-07-28 basic/transports/streamable-http.
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
 function acceptsBoth(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream');
 }
@@ -16,15 +18,54 @@ function isJsonContentType(ct: string | undefined): boolean {
   return (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase() === 'application/json';
 }
 
-/** Origin check against DNS rebinding: a browser Origin must be listed; non-browser callers send none. */
-export function checkOrigin(origin: string | undefined, allowed: readonly string[]): void {
-  if (origin === undefined) return;
-  if (!allowed.includes(origin)) throw new GatewayError('CUSTOS_ORIGIN_FORBIDDEN');
+/**
+ * The Origin check (MCP basic/transports: servers MUST validate Origin; invalid → 403). Browser
+ * Origins must be listed in ingress.allowedOrigins; on a loopback gateway, loopback origins (a page
+ * on this machine, which DNS rebinding cannot forge) pass too. Non-browser callers send none.
+ */
+export function compileOriginCheck(listenHost: string, allowedOrigins: readonly string[]): (origin: string | undefined) => boolean {
+  const listed = new Set(allowedOrigins);
+  const loopback = LOOPBACK_NAMES.has(listenHost.toLowerCase());
+  return (origin) => {
+    if (origin === undefined || listed.has(origin)) return true;
+    if (!loopback) return false;
+    let u: URL;
+    try {
+      u = new URL(origin);
+    } catch {
+      return false;
+    }
+    return (u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK_NAMES.has(u.hostname);
+  };
+}
+
+/** The hostname of a Host header value, lowercased, without its port. */
+function hostName(host: string): string {
+  const h = host.toLowerCase();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end === -1 ? h : h.slice(0, end + 1);
+  }
+  const colon = h.indexOf(':');
+  return colon === -1 ? h : h.slice(0, colon);
+}
+
+/**
+ * DNS rebinding protection (MCP basic/transports "Security"; GHSA-w48q-cv73-mx4w): a gateway on a
+ * loopback address answers only to loopback Host names, unless ingress.allowedHosts says otherwise.
+ * Listening on another address without allowedHosts leaves Host unchecked (a proxy in front names it).
+ */
+export function compileHostCheck(listenHost: string, allowedHosts: readonly string[]): (host: string | undefined) => boolean {
+  const listed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  if (listed.size > 0) return (host) => host !== undefined && (listed.has(host.toLowerCase()) || listed.has(hostName(host)));
+  if (LOOPBACK_NAMES.has(listenHost.toLowerCase())) return (host) => host !== undefined && LOOPBACK_NAMES.has(hostName(host));
+  return () => true;
 }
 
 export async function ingress(ex: Exchange): Promise<void> {
   const { req } = ex;
-  checkOrigin(req.headers.origin, ex.ctx.config.ingress.allowedOrigins);
+  if (!ex.ctx.allowHost(req.headers.host)) throw new GatewayError('CUSTOS_HOST_FORBIDDEN');
+  if (!ex.ctx.allowOrigin(req.headers.origin)) throw new GatewayError('CUSTOS_ORIGIN_FORBIDDEN');
   if (ex.httpMethod === 'GET') {
     if (!req.headers.accept?.includes('text/event-stream')) throw new GatewayError('CUSTOS_NOT_ACCEPTABLE');
     ex.era = 'legacy';

@@ -130,12 +130,14 @@ export class LegacyStdioSession {
     stream.open();
     const handle = { end: () => stream.end() };
     this.#session.streams.add(handle);
+    ex.ctx.longLived.add(handle);
     const queued = this.#queued;
     this.#queued = [];
     for (const m of queued) stream.send(m);
     return new Promise((resolve) => {
       const finish = (): void => {
         this.#session.streams.delete(handle);
+        ex.ctx.longLived.delete(handle);
         if (this.#getStream === stream) this.#getStream = undefined;
         stream.end();
         resolve();

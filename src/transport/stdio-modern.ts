@@ -71,6 +71,11 @@ export class ModernStdioUpstream {
     };
     this.#pending.set(id, p);
     if (!p.listen) this.#arm(id, p);
+    else {
+      const handle = { end: () => p.stream.end() };
+      ex.ctx.longLived.add(handle);
+      stream.whenEnded(() => ex.ctx.longLived.delete(handle));
+    }
     const rewritten: JsonRpcMessage = { ...msg, id };
     if (params) rewritten.params = params;
     child.send(rewritten);

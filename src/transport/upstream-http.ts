@@ -1,7 +1,7 @@
 import { errors as undiciErrors, Pool } from 'undici';
 import type { HttpUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
-import type { Exchange, Upstream } from '../gateway/exchange.ts';
+import { type Exchange, isLongLived, type Upstream } from '../gateway/exchange.ts';
 import type { Session } from '../session/index.ts';
 import { isInitialize, markRpcError, writeHead } from './respond.ts';
 
@@ -185,7 +185,12 @@ async function pipeStream(
   writeHead(ex, status, headers);
   res.flushHeaders();
   const handle = { end: () => body.destroy() };
-  session?.streams.add(handle);
+  // Long-lived streams end with their session and at drain; answers to requests run to their end.
+  const longLived = isLongLived(ex);
+  if (longLived) {
+    session?.streams.add(handle);
+    ex.ctx.longLived.add(handle);
+  }
   try {
     for await (const chunk of body) {
       ex.bytesOut += chunk.length;
@@ -203,10 +208,11 @@ async function pipeStream(
       }
     }
   } catch (err) {
-    // A stream ended by the gateway (session closed) is a normal end.
-    if (!res.destroyed && session?.closed !== true) throw err;
+    // A stream ended by the gateway (session closed, drain) is a normal end.
+    if (!res.destroyed && session?.closed !== true && !ex.ctx.draining) throw err;
   } finally {
     session?.streams.delete(handle);
+    ex.ctx.longLived.delete(handle);
     if (!res.writableEnded) res.end();
   }
 }

@@ -206,3 +206,24 @@ test('the gateway is still up after all of the above', async () => {
   assert.match(r.text, /still here/);
   await raw(url, { method: 'DELETE', headers: { 'mcp-session-id': sid } });
 });
+
+test('a foreign Host header is 403 on a loopback gateway (DNS rebinding); loopback names pass', async () => {
+  const { request } = await import('undici');
+  const bad = await request(url, {
+    method: 'POST',
+    headers: { host: 'evil.example.com', 'content-type': 'application/json', accept: ACCEPT_BOTH },
+    body: JSON.stringify(INIT),
+  });
+  assert.equal(bad.statusCode, 403);
+  assert.equal(errorOf(await bad.body.json()).data.code, 'CUSTOS_HOST_FORBIDDEN');
+  const port = new URL(url).port;
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, 'localhost']) {
+    const ok = await request(url, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/json', accept: ACCEPT_BOTH },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    await ok.body.dump();
+    assert.notEqual(ok.statusCode, 403, host);
+  }
+});
