@@ -17,7 +17,10 @@ export interface DemoOptions {
 function crmStdioCommand(): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    return { command: process.execPath, args: ['--import', 'tsx', resolve(dirname(here), '../../demo/crm/stdio.ts')] };
+    return {
+      command: process.execPath,
+      args: ['--import', 'tsx', resolve(dirname(here), '../../demo/crm/stdio.ts')],
+    };
   }
   return { command: process.execPath, args: [resolve(dirname(here), '../../demo/crm/stdio.js')] };
 }
@@ -35,7 +38,10 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       store: { sqlite: { path: db } },
       servers: {
         crm: { http: { url: crm.url }, description: 'demo CRM with fake customer data (HTTP)' },
-        'crm-stdio': { stdio: { command: stdio.command, args: stdio.args }, description: 'the same server over stdio' },
+        'crm-stdio': {
+          stdio: { command: stdio.command, args: stdio.args },
+          description: 'the same server over stdio',
+        },
       },
     },
     'custos demo',

@@ -4,14 +4,21 @@ import { type Gateway, startGateway } from '../gateway/server.ts';
 
 export function warnIfOpen(config: Readonly<Config>): void {
   if (config.auth.mode === 'none') {
-    log('warn', 'auth.mode is "none": callers are NOT authenticated; anyone who can reach this port can use every server', {
-      listen: `${config.listen.host}:${config.listen.port}`,
-    });
+    log(
+      'warn',
+      'auth.mode is "none": callers are NOT authenticated; anyone who can reach this port can use every server',
+      {
+        listen: `${config.listen.host}:${config.listen.port}`,
+      },
+    );
   }
 }
 
 /** Starts the gateway, prints where it listens, and drains on SIGTERM/SIGINT. */
-export async function serve(config: Readonly<Config>, out: NodeJS.WritableStream = process.stdout): Promise<Gateway> {
+export async function serve(
+  config: Readonly<Config>,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<Gateway> {
   warnIfOpen(config);
   const gateway = await startGateway(config);
   out.write(`custos listening on ${gateway.url}\n`);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Config, configSchema } from './schema.ts';
@@ -19,7 +19,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 function formatIssue(file: string, issue: z.core.$ZodIssue): string {
   const at = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') return `${file}: ${at}: unknown key ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `${file}: ${at}: unknown key ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   return `${file}: ${at}: ${issue.message}`;
 }
 

@@ -17,7 +17,9 @@ const httpUpstream = z.strictObject({
 const stdioUpstream = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({}),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string())
+    .default({}),
   cwd: z.string().optional(),
   /** Which protocol era the child speaks; stdio has no way to ask before spawning. */
   era: z.enum(['legacy', 'modern']).default('legacy'),

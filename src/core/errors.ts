@@ -45,7 +45,6 @@ export const ERROR_SPECS = {
   CUSTOS_UPSTREAM_UNAVAILABLE: { http: 502, rpc: -32090, message: 'Upstream MCP server unavailable' },
   CUSTOS_UPSTREAM_TIMEOUT: { http: 504, rpc: -32091, message: 'Upstream MCP server timed out' },
   CUSTOS_UPSTREAM_EXITED: { http: 502, rpc: -32092, message: 'Upstream MCP server process exited' },
-  CUSTOS_UPSTREAM_PROTOCOL: { http: 502, rpc: -32095, message: 'Upstream MCP server sent an invalid response' },
   CUSTOS_SHUTTING_DOWN: { http: 503, rpc: -32094, message: 'Gateway is shutting down' },
   CUSTOS_INTERNAL: { http: 500, rpc: -32603, message: 'Internal gateway error' },
 } as const satisfies Record<string, ErrorSpec>;

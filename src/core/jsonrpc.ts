@@ -24,7 +24,10 @@ export function classifyMessage(v: unknown): MessageKind | undefined {
   if (m.jsonrpc !== '2.0') return undefined;
   if (typeof m.method === 'string') {
     if (m.method.length === 0 || m.method.length > 256) return undefined;
-    if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params)))
+    if (
+      m.params !== undefined &&
+      (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))
+    )
       return undefined;
     if (!('id' in m)) return 'notification';
     return isId(m.id) ? 'request' : undefined;

@@ -1,8 +1,8 @@
+import type { Exchange } from '../core/exchange.ts';
 import { authenticateNone } from '../identity/index.ts';
 import { attachSession } from '../session/step.ts';
 import { ingress } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
-import type { Exchange } from './exchange.ts';
 import { recordExchange } from './record.ts';
 
 /**
@@ -21,12 +21,12 @@ export const STEPS: readonly (readonly [name: string, step: Step])[] = [
 
 /** Runs one exchange through every step, answers errors, and records it. Never throws. */
 export async function runExchange(ex: Exchange): Promise<void> {
-  let releases: (() => void)[] | undefined;
+  const releases: (() => void)[] = [];
   try {
     for (const [, step] of STEPS) {
       if (ex.res.writableEnded) break;
       const r = step(ex);
-      if (typeof r === 'function') (releases ??= []).push(r);
+      if (typeof r === 'function') releases.push(r);
       else if (r !== undefined) await r;
     }
   } catch (err) {
@@ -35,7 +35,7 @@ export async function runExchange(ex: Exchange): Promise<void> {
       logExchangeError(ex, gerr);
     }
   } finally {
-    if (releases) for (const release of releases) release();
+    for (const release of releases) release();
     try {
       recordExchange(ex);
     } catch (err) {

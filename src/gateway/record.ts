@@ -1,6 +1,6 @@
+import { type Exchange, exchangeMethod } from '../core/exchange.ts';
 import { targetName } from '../core/jsonrpc.ts';
 import type { ExchangeRecord } from '../store/index.ts';
-import { type Exchange, exchangeMethod } from './exchange.ts';
 
 /** Writes what the exchange was to the store: one record per JSON-RPC message it carried. */
 export function recordExchange(ex: Exchange): void {

@@ -3,13 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
+import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
-import type { Exchange, GatewayContext, Upstream } from './exchange.ts';
 import { runExchange } from './pipeline.ts';
 
 export const ROUTE_PREFIX = '/mcp/';
@@ -103,7 +103,9 @@ function handle(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse):
   const q = rawUrl.indexOf('?');
   const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
   if (path === '/healthz') {
-    res.writeHead(ctx.draining ? 503 : 200, { 'content-type': 'text/plain' }).end(ctx.draining ? 'draining' : 'ok');
+    res
+      .writeHead(ctx.draining ? 503 : 200, { 'content-type': 'text/plain' })
+      .end(ctx.draining ? 'draining' : 'ok');
     return undefined;
   }
   const name = path.startsWith(ROUTE_PREFIX) ? path.slice(ROUTE_PREFIX.length).replace(/\/$/, '') : undefined;
@@ -131,7 +133,10 @@ function handle(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse):
   const origin = req.headers.origin;
   if (origin !== undefined && ctx.allowOrigin(origin)) {
     res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-expose-headers', 'mcp-session-id, mcp-protocol-version, x-custos-request-id');
+    res.setHeader(
+      'access-control-expose-headers',
+      'mcp-session-id, mcp-protocol-version, x-custos-request-id',
+    );
     res.setHeader('vary', 'Origin');
   }
   return runExchange(ex);

@@ -1,4 +1,4 @@
-import type { Exchange } from '../gateway/exchange.ts';
+import type { Exchange } from '../core/exchange.ts';
 
 // auth.mode: none — the explicit "no authentication" setting (it prints a warning at boot).
 // Callers are told apart by address so per-caller limits still apply.

@@ -1,5 +1,5 @@
 import { GatewayError } from '../core/errors.ts';
-import type { Exchange } from '../gateway/exchange.ts';
+import type { Exchange } from '../core/exchange.ts';
 
 /** Attaches the legacy session (or opens one for initialize) and applies the concurrency limits. */
 export function attachSession(ex: Exchange): (() => void) | undefined {
@@ -9,9 +9,18 @@ export function attachSession(ex: Exchange): (() => void) | undefined {
   const sid = Array.isArray(raw) ? raw[0] : raw;
   // MCP 2026-07-28: a session id on a modern request is ignored.
   if (ex.era === 'modern' || sid === undefined) {
-    if (ex.era === 'legacy' && ex.httpMethod === 'POST' && ex.messages.length === 1 && ex.messages[0]?.method === 'initialize') {
+    if (
+      ex.era === 'legacy' &&
+      ex.httpMethod === 'POST' &&
+      ex.messages.length === 1 &&
+      ex.messages[0]?.method === 'initialize'
+    ) {
       const init = ex.messages[0];
-      const session = sessions.open(ex.upstream.name, caller, init.params?.protocolVersion as string | undefined);
+      const session = sessions.open(
+        ex.upstream.name,
+        caller,
+        init.params?.protocolVersion as string | undefined,
+      );
       ex.session = session;
       sessions.enter(session);
       return () => {

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayError } from '../core/errors.ts';
+import type { Exchange } from '../core/exchange.ts';
 import { type JsonRpcId, type JsonRpcMessage, rpcError } from '../core/jsonrpc.ts';
-import type { Exchange } from '../gateway/exchange.ts';
 import { writeHead } from './respond.ts';
 
 // The answer to one POST (or the GET stream) when the gateway itself plays the Streamable HTTP

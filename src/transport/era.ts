@@ -1,7 +1,12 @@
 // MCP has two eras (docs/specification/<version>/): the legacy one with initialize and sessions
 // (2024-11-05 … 2025-11-25) and the stateless one (2026-07-28 on).
 
-export const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25']);
+export const LEGACY_VERSIONS: ReadonlySet<string> = new Set([
+  '2024-11-05',
+  '2025-03-26',
+  '2025-06-18',
+  '2025-11-25',
+]);
 
 /** Versions whose Streamable HTTP (or JSON-RPC transport) allows batches. */
 export const BATCH_VERSIONS: ReadonlySet<string> = new Set(['2024-11-05', '2025-03-26']);

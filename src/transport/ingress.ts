@@ -1,6 +1,6 @@
 import { GatewayError } from '../core/errors.ts';
+import type { Exchange } from '../core/exchange.ts';
 import { classifyMessage, type JsonRpcMessage } from '../core/jsonrpc.ts';
-import type { Exchange } from '../gateway/exchange.ts';
 import { BATCH_VERSIONS, decodeHeaderValue, isModernVersion, META_PROTOCOL_VERSION } from './era.ts';
 
 // The ingress step: what the Streamable HTTP transport itself requires of a request, before
@@ -9,7 +9,7 @@ import { BATCH_VERSIONS, decodeHeaderValue, isModernVersion, META_PROTOCOL_VERSI
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 function acceptsBoth(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream');
+  return accept?.includes('application/json') === true && accept.includes('text/event-stream');
 }
 
 function isJsonContentType(ct: string | undefined): boolean {
@@ -23,7 +23,10 @@ function isJsonContentType(ct: string | undefined): boolean {
  * Origins must be listed in ingress.allowedOrigins; on a loopback gateway, loopback origins (a page
  * on this machine, which DNS rebinding cannot forge) pass too. Non-browser callers send none.
  */
-export function compileOriginCheck(listenHost: string, allowedOrigins: readonly string[]): (origin: string | undefined) => boolean {
+export function compileOriginCheck(
+  listenHost: string,
+  allowedOrigins: readonly string[],
+): (origin: string | undefined) => boolean {
   const listed = new Set(allowedOrigins);
   const loopback = LOOPBACK_NAMES.has(listenHost.toLowerCase());
   return (origin) => {
@@ -55,10 +58,15 @@ function hostName(host: string): string {
  * loopback address answers only to loopback Host names, unless ingress.allowedHosts says otherwise.
  * Listening on another address without allowedHosts leaves Host unchecked (a proxy in front names it).
  */
-export function compileHostCheck(listenHost: string, allowedHosts: readonly string[]): (host: string | undefined) => boolean {
+export function compileHostCheck(
+  listenHost: string,
+  allowedHosts: readonly string[],
+): (host: string | undefined) => boolean {
   const listed = new Set(allowedHosts.map((h) => h.toLowerCase()));
-  if (listed.size > 0) return (host) => host !== undefined && (listed.has(host.toLowerCase()) || listed.has(hostName(host)));
-  if (LOOPBACK_NAMES.has(listenHost.toLowerCase())) return (host) => host !== undefined && LOOPBACK_NAMES.has(hostName(host));
+  if (listed.size > 0)
+    return (host) => host !== undefined && (listed.has(host.toLowerCase()) || listed.has(hostName(host)));
+  if (LOOPBACK_NAMES.has(listenHost.toLowerCase()))
+    return (host) => host !== undefined && LOOPBACK_NAMES.has(hostName(host));
   return () => true;
 }
 
@@ -78,7 +86,8 @@ export async function ingress(ex: Exchange): Promise<void> {
     return;
   }
   if (!acceptsBoth(req.headers.accept)) throw new GatewayError('CUSTOS_NOT_ACCEPTABLE');
-  if (!isJsonContentType(req.headers['content-type'])) throw new GatewayError('CUSTOS_UNSUPPORTED_MEDIA_TYPE');
+  if (!isJsonContentType(req.headers['content-type']))
+    throw new GatewayError('CUSTOS_UNSUPPORTED_MEDIA_TYPE');
   const body = await readBody(ex, ex.ctx.config.ingress.maxBodyBytes);
   ex.body = body;
   let parsed: unknown;
@@ -110,7 +119,10 @@ function detectEra(ex: Exchange): void {
   const version = headerString(h['mcp-protocol-version']);
   const first = ex.messages[0] as JsonRpcMessage;
   const metaVersion = (first.params?._meta as Record<string, unknown> | undefined)?.[META_PROTOCOL_VERSION];
-  if ((version !== undefined && isModernVersion(version)) || (version === undefined && typeof metaVersion === 'string' && h['mcp-session-id'] === undefined)) {
+  if (
+    (version !== undefined && isModernVersion(version)) ||
+    (version === undefined && typeof metaVersion === 'string' && h['mcp-session-id'] === undefined)
+  ) {
     ex.era = 'modern';
     ex.protocolVersion = version ?? (metaVersion as string);
     if (ex.isBatch) throw new GatewayError('CUSTOS_BATCH_NOT_ALLOWED');
@@ -124,14 +136,20 @@ function detectEra(ex: Exchange): void {
     const init = ex.messages.find((m) => m.method === 'initialize');
     const v = version ?? (init?.params?.protocolVersion as string | undefined);
     if (v === undefined || !BATCH_VERSIONS.has(v)) throw new GatewayError('CUSTOS_BATCH_NOT_ALLOWED');
-    if (init) throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'initialize must not be part of a batch' });
+    if (init)
+      throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'initialize must not be part of a batch' });
   }
 }
 
 // MCP 2026-07-28 streamable-http "Server Validation": whoever processes the body MUST reject a
 // request whose mirrored headers are missing or differ from it (-32020). The gateway decides on
 // the body, so a header can never make the upstream act on something other than what was checked.
-function validateModernHeaders(ex: Exchange, msg: JsonRpcMessage, version: string | undefined, meta: unknown): void {
+function validateModernHeaders(
+  ex: Exchange,
+  msg: JsonRpcMessage,
+  version: string | undefined,
+  meta: unknown,
+): void {
   const h = ex.req.headers;
   if (version === undefined) {
     throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'MCP-Protocol-Version header is missing' });
@@ -143,14 +161,16 @@ function validateModernHeaders(ex: Exchange, msg: JsonRpcMessage, version: strin
   }
   if (msg.method === undefined) return;
   const method = headerString(h['mcp-method']);
-  if (method === undefined) throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Method header is missing' });
+  if (method === undefined)
+    throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Method header is missing' });
   if (method !== msg.method) {
     throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Method header does not match the body' });
   }
   if (msg.method === 'tools/call' || msg.method === 'prompts/get' || msg.method === 'resources/read') {
     const raw = headerString(h['mcp-name']);
     const bodyName = msg.method === 'resources/read' ? msg.params?.uri : msg.params?.name;
-    if (raw === undefined) throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Name header is missing' });
+    if (raw === undefined)
+      throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Name header is missing' });
     if (decodeHeaderValue(raw) !== bodyName) {
       throw new GatewayError('CUSTOS_HEADER_MISMATCH', { detail: 'Mcp-Name header does not match the body' });
     }

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { type GatewayError, toGatewayError } from '../core/errors.ts';
+import type { Exchange } from '../core/exchange.ts';
 import { type JsonRpcId, rpcError } from '../core/jsonrpc.ts';
-import type { Exchange } from '../gateway/exchange.ts';
 
 export const REQUEST_ID_HEADER = 'x-custos-request-id';
 

@@ -1,7 +1,7 @@
 import type { StdioUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
+import type { Exchange } from '../core/exchange.ts';
 import type { JsonRpcId, JsonRpcMessage } from '../core/jsonrpc.ts';
-import type { Exchange } from '../gateway/exchange.ts';
 import type { Session } from '../session/index.ts';
 import { AnswerStream, EventLog } from './answer-stream.ts';
 import { isInitialize, markRpcError, writeHead } from './respond.ts';
@@ -47,7 +47,13 @@ export class LegacyStdioSession {
   #queued: JsonRpcMessage[] = [];
   #closed = false;
 
-  constructor(name: string, cfg: Readonly<StdioUpstreamConfig>, budget: ProcessBudget, session: Session, timeoutMs: number) {
+  constructor(
+    name: string,
+    cfg: Readonly<StdioUpstreamConfig>,
+    budget: ProcessBudget,
+    session: Session,
+    timeoutMs: number,
+  ) {
     this.#name = name;
     this.#session = session;
     this.#timeoutMs = timeoutMs;
@@ -79,7 +85,9 @@ export class LegacyStdioSession {
     for (const m of requests) {
       const k = key(m.id);
       if (this.#pending.has(k)) {
-        throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'a request with this id is still pending' });
+        throw new GatewayError('CUSTOS_INVALID_REQUEST', {
+          detail: 'a request with this id is still pending',
+        });
       }
     }
     const group: AnswerGroup = { stream, open: requests.length };
@@ -112,7 +120,8 @@ export class LegacyStdioSession {
       const dash = last.lastIndexOf('-');
       const streamId = last.slice(0, dash);
       const seq = Number(last.slice(dash + 1));
-      const stream = this.#streams.get(streamId) ?? (this.#getStream?.streamId === streamId ? this.#getStream : undefined);
+      const stream =
+        this.#streams.get(streamId) ?? (this.#getStream?.streamId === streamId ? this.#getStream : undefined);
       if (dash > 0 && Number.isInteger(seq) && stream) {
         stream.attach(ex.res, this.#events.after(streamId, seq));
         return new Promise((resolve) => {
@@ -150,7 +159,9 @@ export class LegacyStdioSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#failAll(new GatewayError('CUSTOS_UPSTREAM_EXITED', { detail: `server '${this.#name}': session ended` }));
+    this.#failAll(
+      new GatewayError('CUSTOS_UPSTREAM_EXITED', { detail: `server '${this.#name}': session ended` }),
+    );
     this.#getStream?.end();
     await this.#child.kill();
   }
@@ -174,7 +185,11 @@ export class LegacyStdioSession {
     this.#pending.delete(key(p.id));
     if (p.progressToken !== undefined) this.#progress.delete(p.progressToken);
     try {
-      this.#child.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: p.id, reason: 'timeout' } });
+      this.#child.send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: p.id, reason: 'timeout' },
+      });
     } catch {
       // exited meanwhile
     }

@@ -1,7 +1,7 @@
 import type { StdioUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
+import type { Exchange } from '../core/exchange.ts';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
-import type { Exchange } from '../gateway/exchange.ts';
 import { AnswerStream } from './answer-stream.ts';
 import { markRpcError, writeHead } from './respond.ts';
 import { type ProcessBudget, StdioChild } from './stdio-child.ts';
@@ -104,7 +104,9 @@ export class ModernStdioUpstream {
     if (p.timer) clearTimeout(p.timer);
     p.timer = setTimeout(() => {
       this.#drop(id, p);
-      p.stream.fail(new GatewayError('CUSTOS_UPSTREAM_TIMEOUT', { detail: `server '${this.#name}'` }), [p.originalId]);
+      p.stream.fail(new GatewayError('CUSTOS_UPSTREAM_TIMEOUT', { detail: `server '${this.#name}'` }), [
+        p.originalId,
+      ]);
       this.#cancelUpstream(id, 'timeout');
     }, this.#timeoutMs);
     p.timer.unref();
@@ -117,7 +119,11 @@ export class ModernStdioUpstream {
 
   #cancelUpstream(id: number, reason: string): void {
     try {
-      this.#child?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
+      this.#child?.send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: id, reason },
+      });
     } catch {
       // the child is gone
     }

@@ -1,7 +1,7 @@
-import { errors as undiciErrors, Pool } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
 import type { HttpUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
-import { type Exchange, isLongLived, type Upstream } from '../gateway/exchange.ts';
+import { type Exchange, isLongLived, type Upstream } from '../core/exchange.ts';
 import type { Session } from '../session/index.ts';
 import { isInitialize, markRpcError, writeHead } from './respond.ts';
 
@@ -9,15 +9,32 @@ import { isInitialize, markRpcError, writeHead } from './respond.ts';
 // (no re-serialisation), over a keep-alive pool. Only the headers the protocol defines travel;
 // the caller's Authorization, cookies and Origin never reach the upstream.
 
-const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id'];
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'mcp-protocol-version', 'retry-after', 'allow'];
+const FORWARDED_REQUEST_HEADERS = [
+  'content-type',
+  'accept',
+  'mcp-protocol-version',
+  'mcp-method',
+  'mcp-name',
+  'last-event-id',
+];
+const FORWARDED_RESPONSE_HEADERS = [
+  'content-type',
+  'cache-control',
+  'mcp-protocol-version',
+  'retry-after',
+  'allow',
+];
 
 export interface HttpUpstreamOptions {
   timeoutMs: number;
   connections?: number;
 }
 
-export function createHttpUpstream(name: string, cfg: Readonly<HttpUpstreamConfig>, opts: HttpUpstreamOptions): Upstream {
+export function createHttpUpstream(
+  name: string,
+  cfg: Readonly<HttpUpstreamConfig>,
+  opts: HttpUpstreamOptions,
+): Upstream {
   const url = new URL(cfg.url);
   const path = url.pathname + url.search;
   const pool = new Pool(url.origin, {
@@ -125,25 +142,31 @@ export function createHttpUpstream(name: string, cfg: Readonly<HttpUpstreamConfi
       }
     } catch (err) {
       if (abort.signal.aborted) return;
-      throw new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', { detail: `server '${name}' broke off`, cause: err });
+      throw new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', {
+        detail: `server '${name}' broke off`,
+        cause: err,
+      });
     } finally {
       ex.res.off('close', onClose);
     }
   }
 
   async function endSession(session: Session): Promise<void> {
-      const id = session.upstreamSessionId;
-      if (id === undefined) return;
-      try {
-        const r = await pool.request({
-          path,
-          method: 'DELETE',
-          headers: { 'mcp-session-id': id, ...(session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {}) },
-        });
-        await r.body.dump();
-      } catch {
-        // Best effort: the upstream may be gone already.
-      }
+    const id = session.upstreamSessionId;
+    if (id === undefined) return;
+    try {
+      const r = await pool.request({
+        path,
+        method: 'DELETE',
+        headers: {
+          'mcp-session-id': id,
+          ...(session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {}),
+        },
+      });
+      await r.body.dump();
+    } catch {
+      // Best effort: the upstream may be gone already.
+    }
   }
 
   return {

@@ -1,6 +1,6 @@
 import type { StdioUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
-import type { Exchange, Upstream } from '../gateway/exchange.ts';
+import type { Exchange, Upstream } from '../core/exchange.ts';
 import type { Session } from '../session/index.ts';
 import { isInitialize, writeHead } from './respond.ts';
 import { ProcessBudget } from './stdio-child.ts';
@@ -15,9 +15,14 @@ export interface StdioUpstreamOptions {
 
 export { ProcessBudget };
 
-export function createStdioUpstream(name: string, cfg: Readonly<StdioUpstreamConfig>, opts: StdioUpstreamOptions): Upstream {
+export function createStdioUpstream(
+  name: string,
+  cfg: Readonly<StdioUpstreamConfig>,
+  opts: StdioUpstreamOptions,
+): Upstream {
   const bySession = new Map<string, LegacyStdioSession>();
-  const modern = cfg.era === 'modern' ? new ModernStdioUpstream(name, cfg, opts.budget, opts.timeoutMs) : undefined;
+  const modern =
+    cfg.era === 'modern' ? new ModernStdioUpstream(name, cfg, opts.budget, opts.timeoutMs) : undefined;
 
   function legacyFor(ex: Exchange, session: Session): LegacyStdioSession {
     const existing = bySession.get(session.id);

@@ -78,7 +78,11 @@ servers:
   const stream = await request(url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream' } });
   assert.equal(stream.statusCode, 200);
   const streamEnded = stream.body.text();
-  const slow = post(url, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'slow', arguments: { ms: 1500 } } }, headers);
+  const slow = post(
+    url,
+    { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'slow', arguments: { ms: 1500 } } },
+    headers,
+  );
   await new Promise((r) => setTimeout(r, 300));
   gw.child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 100));

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/index.ts';
-import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { Session, SessionTable } from '../session/index.ts';
 import type { Era, Outcome, Store } from '../store/index.ts';
+import type { JsonRpcMessage } from './jsonrpc.ts';
 
 /** Who is calling. Until the identity issue lands, an unauthenticated caller keyed by address. */
 export interface Identity {

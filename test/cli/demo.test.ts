@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import Database from 'better-sqlite3';
+import { CLI } from '../helpers/cli.ts';
+
+// The README's first command: `custos demo` starts the gateway on SQLite with the demo CRM
+// server over HTTP and over stdio; both SDK clients work through it.
+
+let child: ReturnType<typeof spawn>;
+let routes: Map<string, string>;
+let out = '';
+const dir = mkdtempSync(join(tmpdir(), 'custos-demo-'));
+const db = join(dir, 'demo.db');
+
+before(async () => {
+  child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', '--port', '0', '--db', db], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  routes = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`demo did not start: ${out}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ctrl-C')) {
+        clearTimeout(t);
+        resolve(new Map([...out.matchAll(/custos route (\S+) (\S+)/g)].map((m) => [m[1] as string, m[2] as string])));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`demo exited with ${code}`)));
+  });
+});
+
+after(async () => {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+});
+
+test('the demo prints the MCP URL and ready client configs', () => {
+  assert.match(out, /custos route crm http:\/\/127\.0\.0\.1:\d+\/mcp\/crm/);
+  assert.match(out, /"type": "http", "url": "http:\/\/127\.0\.0\.1:\d+\/mcp\/crm"/);
+  assert.match(out, /mcp-remote/);
+  assert.match(out, /inspector/);
+});
+
+for (const route of ['crm', 'crm-stdio']) {
+  test(`SDK v1 (legacy era) through the demo gateway to ${route}`, async () => {
+    const client = new Client({ name: 'demo-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(routes.get(route) as string)));
+    try {
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      for (const name of ['search_customers', 'get_customer', 'export_customers', 'delete_customer', 'send_email']) {
+        assert.ok(tools.includes(name), name);
+      }
+      const r = await client.callTool({ name: 'search_customers', arguments: { query: 'a', limit: 2 } });
+      assert.ok(!r.isError);
+      assert.ok((await client.listResources()).resources.length > 0);
+      assert.ok((await client.listPrompts()).prompts.length > 0);
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+test('SDK v2 negotiates 2026-07-28 through the demo gateway', async () => {
+  const client = new ModernClient({ name: 'demo-test', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(new ModernTransport(new URL(routes.get('crm') as string)));
+  try {
+    assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+    const r = await client.callTool({ name: 'get_customer', arguments: { id: 'cus_0001' } });
+    assert.ok(!r.isError);
+  } finally {
+    await client.close();
+  }
+});
+
+test('every exchange is written to the demo SQLite store', async () => {
+  // The store commits within milliseconds; wait for the last batch with a bound.
+  let rows: { method: string; era: string }[] = [];
+  for (let i = 0; i < 50 && !rows.some((r) => r.era === 'modern'); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const conn = new Database(db, { readonly: true });
+    rows = conn.prepare('SELECT method, era FROM exchanges').all() as typeof rows;
+    conn.close();
+  }
+  assert.ok(rows.some((r) => r.method === 'initialize' && r.era === 'legacy'));
+  assert.ok(rows.some((r) => r.method === 'tools/call' && r.era === 'modern'));
+});
