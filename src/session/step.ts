@@ -1,3 +1,4 @@
+import { BATCH_VERSIONS } from '../core/era.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange } from '../core/exchange.ts';
 
@@ -33,11 +34,19 @@ export function attachSession(ex: Exchange): (() => void) | undefined {
     if (ex.era === 'legacy' && ex.httpMethod !== 'POST' && ex.upstream.kind === 'stdio') {
       throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'Mcp-Session-Id header is required' });
     }
+    if (ex.isBatch && (ex.protocolVersion === undefined || !BATCH_VERSIONS.has(ex.protocolVersion))) {
+      throw new GatewayError('CUSTOS_BATCH_NOT_ALLOWED');
+    }
     sessions.enterCaller(caller);
     return () => sessions.leaveCaller(caller);
   }
   const session = sessions.find(sid, ex.upstream.name, caller);
   if (ex.protocolVersion !== undefined) session.protocolVersion = ex.protocolVersion;
+  // Batches exist only in 2025-03-26 (and the JSON-RPC of 2024-11-05); that version predates the
+  // MCP-Protocol-Version header, so the session's negotiated version decides.
+  if (ex.isBatch && (session.protocolVersion === undefined || !BATCH_VERSIONS.has(session.protocolVersion))) {
+    throw new GatewayError('CUSTOS_BATCH_NOT_ALLOWED');
+  }
   ex.session = session;
   sessions.enter(session);
   return () => sessions.leave(session);

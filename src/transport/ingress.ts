@@ -1,7 +1,7 @@
+import { decodeHeaderValue, isModernVersion, META_PROTOCOL_VERSION } from '../core/era.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange } from '../core/exchange.ts';
 import { classifyMessage, type JsonRpcMessage } from '../core/jsonrpc.ts';
-import { BATCH_VERSIONS, decodeHeaderValue, isModernVersion, META_PROTOCOL_VERSION } from './era.ts';
 
 // The ingress step: what the Streamable HTTP transport itself requires of a request, before
 // anyone looks at who sent it. MCP 2025-11-25 and 2026-07-28 basic/transports/streamable-http.
@@ -131,13 +131,8 @@ function detectEra(ex: Exchange): void {
   }
   ex.era = 'legacy';
   ex.protocolVersion = version;
-  if (ex.isBatch) {
-    // The version is the header, or for the first requests of 2025-03-26 the initialize params.
-    const init = ex.messages.find((m) => m.method === 'initialize');
-    const v = version ?? (init?.params?.protocolVersion as string | undefined);
-    if (v === undefined || !BATCH_VERSIONS.has(v)) throw new GatewayError('CUSTOS_BATCH_NOT_ALLOWED');
-    if (init)
-      throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'initialize must not be part of a batch' });
+  if (ex.isBatch && ex.messages.some((m) => m.method === 'initialize')) {
+    throw new GatewayError('CUSTOS_INVALID_REQUEST', { detail: 'initialize must not be part of a batch' });
   }
 }
 

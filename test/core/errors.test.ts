@@ -6,7 +6,7 @@ import { ERROR_SPECS } from '../../src/core/errors.ts';
 test('docs/errors.md lists exactly the codes of src/core/errors.ts, with the same statuses', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
   const documented = new Map<string, { http: number; rpc: number }>();
-  for (const m of doc.matchAll(/^\| `(CUSTOS_[A-Z_]+)` \| (\d+) \| (-?\d+) \|/gm)) {
+  for (const m of doc.matchAll(/^\|\s*`(CUSTOS_[A-Z_]+)`\s*\|\s*(\d+)\s*\|\s*(-?\d+)\s*\|/gm)) {
     documented.set(m[1] as string, { http: Number(m[2]), rpc: Number(m[3]) });
   }
   const actual = new Map(Object.entries(ERROR_SPECS).map(([k, v]) => [k, { http: v.http, rpc: v.rpc }]));

@@ -28,7 +28,8 @@ function files(dir: string): string[] {
 /** The value imports and re-exports of a file (not `import type` / `export type`). */
 function valueImports(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/^(import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)) out.push(m[2] as string);
+  for (const m of text.matchAll(/^(import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms))
+    out.push(m[2] as string);
   for (const m of text.matchAll(/\bimport\('([^']+)'\)/g)) out.push(m[1] as string);
   return out.filter((s) => s.startsWith('.'));
 }
@@ -56,5 +57,8 @@ test('imports point down the layers, and steps do not import each other', () => 
 });
 
 test('the layer check sees a wrong arrow', () => {
-  assert.deepEqual(valueImports("import { x } from '../gateway/server.ts';\nimport type { Y } from '../a.ts';"), ['../gateway/server.ts']);
+  assert.deepEqual(
+    valueImports("import { x } from '../gateway/server.ts';\nimport type { Y } from '../a.ts';"),
+    ['../gateway/server.ts'],
+  );
 });
