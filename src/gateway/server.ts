@@ -89,7 +89,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       sessions.closeAll();
       server.closeAllConnections();
       await Promise.allSettled([...upstreams.values()].map((u) => u.close()));
-      store.close();
+      await store.close();
     })();
     return closing;
   };

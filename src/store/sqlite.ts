@@ -1,34 +1,8 @@
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { log } from '../core/log.ts';
+import { EXCHANGE_COLUMNS, exchangeRow, INSERT_EXCHANGE, prepareDatabase } from './schema.ts';
 import type { ExchangeQuery, ExchangeRecord, Store } from './types.ts';
-
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE exchanges (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     id TEXT NOT NULL,
-     received_at INTEGER NOT NULL,
-     server TEXT NOT NULL,
-     era TEXT NOT NULL,
-     protocol_version TEXT,
-     session_id TEXT,
-     caller TEXT NOT NULL,
-     method TEXT NOT NULL,
-     name TEXT,
-     http_status INTEGER NOT NULL,
-     outcome TEXT NOT NULL,
-     error_code TEXT,
-     duration_us INTEGER NOT NULL,
-     upstream_us INTEGER,
-     bytes_in INTEGER NOT NULL,
-     bytes_out INTEGER NOT NULL
-   );
-   CREATE INDEX exchanges_received_at ON exchanges (received_at);
-   CREATE INDEX exchanges_session ON exchanges (session_id) WHERE session_id IS NOT NULL;`,
-];
-
-const COLUMNS = `id, received_at AS receivedAt, server, era, protocol_version AS protocolVersion,
-  session_id AS sessionId, caller, method, name, http_status AS httpStatus, outcome,
-  error_code AS errorCode, duration_us AS durationUs, upstream_us AS upstreamUs,
-  bytes_in AS bytesIn, bytes_out AS bytesOut`;
 
 export interface SqliteStoreOptions {
   path: string;
@@ -37,30 +11,26 @@ export interface SqliteStoreOptions {
   batchMaxRows?: number;
 }
 
+const FLUSH_TIMEOUT_MS = 10_000;
+
+/**
+ * The embedded store. For a file, commits run on a worker thread (an fsync per commit would stall
+ * every request); reads use a connection of their own (WAL lets them run beside the writer).
+ * ':memory:' has no file to share, so it writes in-process.
+ */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
-  const db = new Database(opts.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  const memory = opts.path === ':memory:';
+  const reader = new Database(opts.path);
+  prepareDatabase(reader);
+  const write = memory ? inProcessWriter(reader) : workerWriter(opts.path);
 
-  const insert = db.prepare(
-    `INSERT INTO exchanges (id, received_at, server, era, protocol_version, session_id, caller, method, name,
-       http_status, outcome, error_code, duration_us, upstream_us, bytes_in, bytes_out)
-     VALUES (@id, @receivedAt, @server, @era, @protocolVersion, @sessionId, @caller, @method, @name,
-       @httpStatus, @outcome, @errorCode, @durationUs, @upstreamUs, @bytesIn, @bytesOut)`,
-  );
-  const insertMany = db.transaction((rows: ExchangeRecord[]) => {
-    for (const r of rows) insert.run(r);
-  });
-
-  const windowMs = opts.batchWindowMs ?? 5;
+  const windowMs = opts.batchWindowMs ?? 10;
   const maxRows = opts.batchMaxRows ?? 512;
   let queue: ExchangeRecord[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  const flush = (): void => {
+  const send = (): void => {
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
@@ -68,16 +38,21 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     if (queue.length === 0) return;
     const rows = queue;
     queue = [];
-    insertMany(rows);
+    write.send(rows);
+  };
+
+  const flush = (): void => {
+    send();
+    write.waitCommitted();
   };
 
   return {
     recordExchange(record) {
       if (closed) throw new Error('store is closed');
       queue.push(record);
-      if (queue.length >= maxRows) flush();
+      if (queue.length >= maxRows) send();
       else if (!timer) {
-        timer = setTimeout(flush, windowMs);
+        timer = setTimeout(send, windowMs);
         timer.unref();
       }
     },
@@ -98,28 +73,79 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
         where.push('session_id = @sessionId');
         params.sessionId = query.sessionId;
       }
-      const sql = `SELECT ${COLUMNS} FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
-      return db.prepare(sql).all(params) as ExchangeRecord[];
+      const sql = `SELECT ${EXCHANGE_COLUMNS} FROM exchanges ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
+      return reader.prepare(sql).all(params) as ExchangeRecord[];
     },
     countExchanges() {
       flush();
-      return (db.prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n;
+      return (reader.prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n;
     },
-    close() {
+    async close() {
       if (closed) return;
       flush();
       closed = true;
-      db.close();
+      await write.close();
+      reader.close();
     },
   };
 }
 
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+interface Writer {
+  send(rows: ExchangeRecord[]): void;
+  /** Blocks until everything sent is committed (or failed). */
+  waitCommitted(): void;
+  close(): Promise<void>;
+}
+
+function inProcessWriter(db: Database.Database): Writer {
+  const insert = db.prepare(INSERT_EXCHANGE);
+  const insertMany = db.transaction((rows: ExchangeRecord[]) => {
+    for (const r of rows) insert.run(exchangeRow(r));
+  });
+  return { send: (rows) => insertMany(rows), waitCommitted: () => {}, close: async () => {} };
+}
+
+function workerWriter(path: string): Writer {
+  const committed = new SharedArrayBuffer(8);
+  const counts = new Int32Array(committed); // [committed, failed]
+  const worker = startWorker(new URL('./sqlite-worker', import.meta.url), { path, committed });
+  worker.unref();
+  worker.on('message', (m: { error?: string }) => {
+    if (m.error) log('error', 'store write failed', { error: m.error });
+  });
+  worker.on('error', (err) => log('error', 'store writer crashed', { error: String(err) }));
+  let sent = 0;
+  return {
+    send(rows) {
+      sent += rows.length;
+      worker.postMessage({ batch: JSON.stringify(rows.map(exchangeRow)), n: rows.length });
+    },
+    waitCommitted() {
+      const deadline = Date.now() + FLUSH_TIMEOUT_MS;
+      for (;;) {
+        const done = Atomics.load(counts, 0);
+        if (done + Atomics.load(counts, 1) >= sent) return;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error('store flush timed out');
+        Atomics.wait(counts, 0, done, Math.min(left, 100));
+      }
+    },
+    close() {
+      return new Promise((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.postMessage({ close: true });
+      });
+    },
+  };
+}
+
+/**
+ * Built, the worker is the .js beside this file. Run from the sources (tsx: tests, `npm run
+ * bench`), a worker does not inherit tsx's loader on Node 20, so it registers tsx itself first.
+ */
+function startWorker(base: URL, workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`${base.href}.js`), { workerData });
+  const entry = JSON.stringify(`${base.href}.ts`);
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); });`;
+  return new Worker(boot, { eval: true, workerData });
 }

@@ -35,9 +35,9 @@ export interface ExchangeQuery {
 export interface Store {
   /** Queues a record; it is committed within the batching window (see flush). */
   recordExchange(record: ExchangeRecord): void;
-  /** Commits everything queued so far. */
+  /** Commits everything queued so far; blocks until it is on disk (not for the request path). */
   flush(): void;
   listExchanges(query?: ExchangeQuery): ExchangeRecord[];
   countExchanges(): number;
-  close(): void;
+  close(): Promise<void>;
 }

@@ -29,6 +29,15 @@ interface Pending {
 
 const MAX_QUEUED = 1000;
 
+/** Notifications about the session rather than about one request. */
+const SESSION_SCOPED: ReadonlySet<string> = new Set([
+  'notifications/tools/list_changed',
+  'notifications/prompts/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/resources/updated',
+  'notifications/roots/list_changed',
+]);
+
 function key(id: unknown): string {
   return typeof id === 'number' ? `n${id}` : `s${String(id)}`;
 }
@@ -217,16 +226,23 @@ export class LegacyStdioSession {
       if (p) {
         this.#arm(p);
         p.stream.send(msg);
-        return;
       }
+      // Progress for nothing pending (cancelled, timed out) belongs in no other call's answer.
+      return;
     }
-    // Not tied to a request the gateway can see: the newest pending request's stream, else GET.
+    // MCP 2025-11-25 streamable-http: messages on a POST stream SHOULD relate to its request.
+    // Change notifications belong to the session: the GET stream. Logs and server→client requests
+    // (sampling, elicitation, roots, ping) during a call come from that call: its stream.
     let target: AnswerStream | undefined;
-    for (const p of this.#pending.values()) target = p.stream;
-    if (target) {
-      for (const p of this.#pending.values()) if (p.stream === target) this.#arm(p);
+    const sessionScoped = SESSION_SCOPED.has(msg.method);
+    if (sessionScoped && this.#getStream && !this.#getStream.ended) target = this.#getStream;
+    else {
+      for (const p of this.#pending.values()) target = p.stream;
+      if (target) {
+        for (const p of this.#pending.values()) if (p.stream === target) this.#arm(p);
+      }
+      target ??= this.#getStream;
     }
-    target ??= this.#getStream;
     if (target && !target.ended) target.send(msg);
     else {
       this.#queued.push(msg);

@@ -1,4 +1,5 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
 import type { HttpUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import { type Exchange, isLongLived, type Upstream } from '../core/exchange.ts';
@@ -6,8 +7,9 @@ import type { Session } from '../session/index.ts';
 import { isInitialize, markRpcError, writeHead } from './respond.ts';
 
 // An HTTP upstream: the exchange is forwarded as the same era it arrived in, bytes as they came
-// (no re-serialisation), over a keep-alive pool. Only the headers the protocol defines travel;
-// the caller's Authorization, cookies and Origin never reach the upstream.
+// (no re-serialisation), over a keep-alive pool, on undici's dispatch API (no stream wrapper and
+// no AbortController per call: this is the hot path). Only the headers the protocol defines
+// travel; the caller's Authorization, cookies and Origin never reach the upstream.
 
 const FORWARDED_REQUEST_HEADERS = [
   'content-type',
@@ -24,6 +26,9 @@ const FORWARDED_RESPONSE_HEADERS = [
   'retry-after',
   'allow',
 ];
+
+/** Small JSON answers are cheap to read: errors are recorded, initialize's version kept. */
+const SMALL_ANSWER_BYTES = 8192;
 
 export interface HttpUpstreamOptions {
   timeoutMs: number;
@@ -44,11 +49,11 @@ export function createHttpUpstream(
     // Streams (GET, subscriptions/listen, long tool calls) may stay open indefinitely.
     bodyTimeout: 0,
   });
-  const staticHeaders = Object.entries(cfg.headers);
+  const staticHeaders = Object.entries(cfg.headers).map(([k, v]) => [k.toLowerCase(), v] as const);
 
   function buildHeaders(ex: Exchange): Record<string, string> {
     const out: Record<string, string> = Object.create(null);
-    for (const [k, v] of staticHeaders) out[k.toLowerCase()] = v;
+    for (const [k, v] of staticHeaders) out[k] = v;
     const h = ex.req.headers;
     for (const k of FORWARDED_REQUEST_HEADERS) {
       const v = h[k];
@@ -66,103 +71,158 @@ export function createHttpUpstream(
     return out;
   }
 
-  async function forward(ex: Exchange): Promise<void> {
+  /** What the upstream's answer means for the session: born, forgotten or ended. */
+  function trackSession(
+    ex: Exchange,
+    session: Session,
+    status: number,
+    headers: IncomingHttpHeaders,
+    out: Record<string, string>,
+  ): void {
+    if (isInitialize(ex)) {
+      const upstreamId = headers['mcp-session-id'];
+      if (status >= 200 && status < 300) {
+        if (typeof upstreamId === 'string') {
+          session.upstreamSessionId = upstreamId;
+          // Idle expiry and shutdown end the upstream session too.
+          session.onClose = () => void endSession(session);
+        }
+        out['mcp-session-id'] = session.id;
+      }
+    } else if (
+      (status === 404 && session.upstreamSessionId !== undefined) ||
+      (ex.httpMethod === 'DELETE' && status >= 200 && status < 300)
+    ) {
+      // Ended upstream (DELETE) or forgotten there (restart, expiry): so here, without a second DELETE.
+      session.onClose = undefined;
+      ex.ctx.sessions.close(session);
+    }
+  }
+
+  function forward(ex: Exchange): Promise<void> {
     const session = ex.session;
     if (ex.httpMethod === 'DELETE' && session && session.upstreamSessionId === undefined) {
       // The upstream is stateless; the session exists only here.
       ex.ctx.sessions.close(session);
       writeHead(ex, 200, {});
       ex.res.end();
-      return;
+      return Promise.resolve();
     }
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!ex.res.writableFinished) abort.abort();
-    };
-    ex.res.once('close', onClose);
-    let response: Awaited<ReturnType<Pool['request']>>;
-    try {
-      response = await pool.request({
-        path,
-        method: ex.httpMethod,
-        headers: buildHeaders(ex),
-        body: ex.body ?? null,
-        signal: abort.signal,
-      });
-    } catch (err) {
-      ex.res.off('close', onClose);
-      if (abort.signal.aborted) return; // the client went away
-      if (err instanceof undiciErrors.HeadersTimeoutError) {
-        throw new GatewayError('CUSTOS_UPSTREAM_TIMEOUT', { detail: `server '${name}'`, cause: err });
-      }
-      throw new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', { detail: `server '${name}'`, cause: err });
-    }
-    ex.upstreamNs = process.hrtime.bigint();
-    const { statusCode, headers, body } = response;
-    const out: Record<string, string> = Object.create(null);
-    for (const k of FORWARDED_RESPONSE_HEADERS) {
-      const v = headers[k];
-      if (typeof v === 'string') out[k] = v;
-    }
-
-    if (session) {
-      if (isInitialize(ex)) {
-        const upstreamId = headers['mcp-session-id'];
-        if (statusCode >= 200 && statusCode < 300) {
-          if (typeof upstreamId === 'string') {
-            session.upstreamSessionId = upstreamId;
-            // Idle expiry and shutdown end the upstream session too.
-            session.onClose = () => void endSession(session);
-          }
-          out['mcp-session-id'] = session.id;
+    const { res } = ex;
+    return new Promise<void>((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | undefined;
+      let clientGone = false;
+      let streaming = false;
+      let endedByGateway = false;
+      let status = 0;
+      let out: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const handle = {
+        end: () => {
+          endedByGateway = true;
+          controller?.abort(new Error('stream ended by the gateway'));
+        },
+      };
+      const onClientClose = (): void => {
+        if (res.writableEnded) return;
+        clientGone = true;
+        controller?.abort(new Error('client went away'));
+      };
+      res.once('close', onClientClose);
+      let settled = false;
+      const finish = (err?: GatewayError): void => {
+        if (settled) return;
+        settled = true;
+        res.off('close', onClientClose);
+        if (streaming) {
+          session?.streams.delete(handle);
+          ex.ctx.longLived.delete(handle);
         }
-      } else if (
-        (statusCode === 404 && session.upstreamSessionId !== undefined) ||
-        (ex.httpMethod === 'DELETE' && statusCode >= 200 && statusCode < 300)
-      ) {
-        // Ended upstream (DELETE) or forgotten there (restart, expiry): so here, without a second DELETE.
-        session.onClose = undefined;
-        ex.ctx.sessions.close(session);
-      }
-    }
+        if (err) reject(err);
+        else resolve();
+      };
 
-    const contentType = out['content-type'] ?? '';
-    try {
-      if (contentType.startsWith('text/event-stream')) {
-        out['x-accel-buffering'] = 'no';
-        await pipeStream(ex, statusCode, out, body, session);
-      } else {
-        const buf = Buffer.from(await body.arrayBuffer());
-        if (buf.length > 0 && buf.length <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf);
-        out['content-length'] = String(buf.length);
-        writeHead(ex, statusCode, out);
-        ex.bytesOut += buf.length;
-        ex.res.end(buf);
-        if (statusCode >= 400) ex.outcome = 'error';
-      }
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      throw new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', {
-        detail: `server '${name}' broke off`,
-        cause: err,
-      });
-    } finally {
-      ex.res.off('close', onClose);
-    }
+      pool.dispatch(
+        { path, method: ex.httpMethod, headers: buildHeaders(ex), body: ex.body ?? null },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (clientGone) c.abort(new Error('client went away'));
+          },
+          onResponseStart(c, statusCode, headers) {
+            ex.upstreamNs = process.hrtime.bigint();
+            status = statusCode;
+            out = Object.create(null);
+            for (const k of FORWARDED_RESPONSE_HEADERS) {
+              const v = headers[k];
+              if (typeof v === 'string') out[k] = v;
+            }
+            if (session) trackSession(ex, session, statusCode, headers, out);
+            if ((out['content-type'] ?? '').startsWith('text/event-stream')) {
+              streaming = true;
+              out['x-accel-buffering'] = 'no';
+              writeHead(ex, statusCode, out);
+              res.flushHeaders();
+              // Long-lived streams end with their session and at drain; answers to requests run to their end.
+              if (isLongLived(ex)) {
+                session?.streams.add(handle);
+                ex.ctx.longLived.add(handle);
+              }
+            }
+            if (clientGone) c.abort(new Error('client went away'));
+          },
+          onResponseData(c, chunk) {
+            if (!streaming) {
+              chunks.push(chunk);
+              size += chunk.length;
+              return;
+            }
+            ex.bytesOut += chunk.length;
+            if (!res.write(chunk)) {
+              c.pause();
+              res.once('drain', () => c.resume());
+            }
+          },
+          onResponseEnd() {
+            if (streaming) {
+              res.end();
+              finish();
+              return;
+            }
+            const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+            if (size > 0 && size <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf);
+            if (status >= 400) ex.outcome = 'error';
+            out['content-length'] = String(size);
+            writeHead(ex, status, out);
+            ex.bytesOut += size;
+            res.end(buf);
+            finish();
+          },
+          onResponseError(_c, err) {
+            if (clientGone || (streaming && (endedByGateway || ex.ctx.draining))) {
+              // The client left, or the gateway ended a long-lived stream: a normal end.
+              if (!res.writableEnded) res.end();
+              finish();
+            } else if (err instanceof undiciErrors.HeadersTimeoutError) {
+              finish(new GatewayError('CUSTOS_UPSTREAM_TIMEOUT', { detail: `server '${name}'`, cause: err }));
+            } else {
+              const detail = streaming ? `server '${name}' broke off` : `server '${name}'`;
+              finish(new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', { detail, cause: err }));
+            }
+          },
+        },
+      );
+    });
   }
 
   async function endSession(session: Session): Promise<void> {
     const id = session.upstreamSessionId;
     if (id === undefined) return;
     try {
-      const r = await pool.request({
-        path,
-        method: 'DELETE',
-        headers: {
-          'mcp-session-id': id,
-          ...(session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {}),
-        },
-      });
+      const headers: Record<string, string> = { 'mcp-session-id': id };
+      if (session.protocolVersion) headers['mcp-protocol-version'] = session.protocolVersion;
+      const r = await pool.request({ path, method: 'DELETE', headers });
       await r.body.dump();
     } catch {
       // Best effort: the upstream may be gone already.
@@ -180,9 +240,6 @@ export function createHttpUpstream(
   };
 }
 
-/** Small JSON answers are cheap to read: errors are recorded, initialize's version kept. */
-const SMALL_ANSWER_BYTES = 8192;
-
 function inspectSmallAnswer(ex: Exchange, buf: Buffer): void {
   let msg: { result?: { protocolVersion?: unknown }; error?: { code?: unknown } };
   try {
@@ -194,48 +251,5 @@ function inspectSmallAnswer(ex: Exchange, buf: Buffer): void {
   if (msg.error !== undefined) markRpcError(ex, msg.error?.code);
   else if (ex.session && isInitialize(ex) && typeof msg.result?.protocolVersion === 'string') {
     ex.session.protocolVersion = msg.result.protocolVersion;
-  }
-}
-
-async function pipeStream(
-  ex: Exchange,
-  status: number,
-  headers: Record<string, string>,
-  body: AsyncIterable<Buffer> & { destroy(): void },
-  session: Session | undefined,
-): Promise<void> {
-  const { res } = ex;
-  writeHead(ex, status, headers);
-  res.flushHeaders();
-  const handle = { end: () => body.destroy() };
-  // Long-lived streams end with their session and at drain; answers to requests run to their end.
-  const longLived = isLongLived(ex);
-  if (longLived) {
-    session?.streams.add(handle);
-    ex.ctx.longLived.add(handle);
-  }
-  try {
-    for await (const chunk of body) {
-      ex.bytesOut += chunk.length;
-      if (!res.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
-        if (res.destroyed) break;
-      }
-    }
-  } catch (err) {
-    // A stream ended by the gateway (session closed, drain) is a normal end.
-    if (!res.destroyed && session?.closed !== true && !ex.ctx.draining) throw err;
-  } finally {
-    session?.streams.delete(handle);
-    ex.ctx.longLived.delete(handle);
-    if (!res.writableEnded) res.end();
   }
 }

@@ -4,7 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
@@ -29,7 +32,11 @@ before(async () => {
       out += d.toString();
       if (out.includes('Ctrl-C')) {
         clearTimeout(t);
-        resolve(new Map([...out.matchAll(/custos route (\S+) (\S+)/g)].map((m) => [m[1] as string, m[2] as string])));
+        resolve(
+          new Map(
+            [...out.matchAll(/custos route (\S+) (\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
+          ),
+        );
       }
     });
     child.on('exit', (code) => reject(new Error(`demo exited with ${code}`)));
@@ -55,7 +62,13 @@ for (const route of ['crm', 'crm-stdio']) {
     await client.connect(new StreamableHTTPClientTransport(new URL(routes.get(route) as string)));
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
-      for (const name of ['search_customers', 'get_customer', 'export_customers', 'delete_customer', 'send_email']) {
+      for (const name of [
+        'search_customers',
+        'get_customer',
+        'export_customers',
+        'delete_customer',
+        'send_email',
+      ]) {
         assert.ok(tools.includes(name), name);
       }
       const r = await client.callTool({ name: 'search_customers', arguments: { query: 'a', limit: 2 } });
@@ -69,7 +82,10 @@ for (const route of ['crm', 'crm-stdio']) {
 }
 
 test('SDK v2 negotiates 2026-07-28 through the demo gateway', async () => {
-  const client = new ModernClient({ name: 'demo-test', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+  const client = new ModernClient(
+    { name: 'demo-test', version: '1' },
+    { versionNegotiation: { mode: 'auto' } },
+  );
   await client.connect(new ModernTransport(new URL(routes.get('crm') as string)));
   try {
     assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');

@@ -45,7 +45,10 @@ describe('conformance suite: through the gateway = direct', { timeout: 15 * 60 *
       const via = await runConformanceDetailed(gw.routes.get('conf') as string, run.options);
       const differences = [...new Set([...direct.keys(), ...via.keys()])]
         .filter((name) => direct.get(name)?.outcome !== via.get(name)?.outcome)
-        .map((name) => `${name}: direct ${direct.get(name)?.outcome}, via gateway ${via.get(name)?.outcome} ${via.get(name)?.problems.join(', ') ?? ''}`);
+        .map(
+          (name) =>
+            `${name}: direct ${direct.get(name)?.outcome}, via gateway ${via.get(name)?.outcome} ${via.get(name)?.problems.join(', ') ?? ''}`,
+        );
       assert.deepEqual(differences, [], `differences:\n${differences.join('\n')}`);
       assert.deepEqual(outcomes(via), outcomes(direct));
       assert.ok(direct.size >= 30, 'the suite ran its scenarios');

@@ -8,7 +8,13 @@ export async function startTestGateway(
   extra: Record<string, unknown> = {},
 ): Promise<Gateway> {
   const config = parseConfig(
-    { listen: { host: '127.0.0.1', port: 0 }, auth: { mode: 'none' }, store: { sqlite: { path: ':memory:' } }, servers, ...extra },
+    {
+      listen: { host: '127.0.0.1', port: 0 },
+      auth: { mode: 'none' },
+      store: { sqlite: { path: ':memory:' } },
+      servers,
+      ...extra,
+    },
     'test',
   );
   return startGateway(config, { store: openSqliteStore({ path: ':memory:' }) });

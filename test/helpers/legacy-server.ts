@@ -14,16 +14,23 @@ export function buildLegacyServer(): McpServer {
   server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({
     content: [{ type: 'text', text: message }],
   }));
-  server.registerTool('slow', { inputSchema: { ms: z.number(), steps: z.number().default(3) } }, async ({ ms, steps }, extra) => {
-    const token = extra._meta?.progressToken;
-    for (let i = 1; i <= steps; i++) {
-      await new Promise((r) => setTimeout(r, ms / steps));
-      if (token !== undefined) {
-        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps } });
+  server.registerTool(
+    'slow',
+    { inputSchema: { ms: z.number(), steps: z.number().default(3) } },
+    async ({ ms, steps }, extra) => {
+      const token = extra._meta?.progressToken;
+      for (let i = 1; i <= steps; i++) {
+        await new Promise((r) => setTimeout(r, ms / steps));
+        if (token !== undefined) {
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: i, total: steps },
+          });
+        }
       }
-    }
-    return { content: [{ type: 'text', text: `done after ${ms} ms` }] };
-  });
+      return { content: [{ type: 'text', text: `done after ${ms} ms` }] };
+    },
+  );
   server.registerTool('log', { inputSchema: { text: z.string() } }, async ({ text }, extra) => {
     await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: text } });
     return { content: [{ type: 'text', text: 'logged' }] };
@@ -40,7 +47,9 @@ export function buildLegacyServer(): McpServer {
       message: question,
       requestedSchema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] },
     });
-    return { content: [{ type: 'text', text: `user said: ${JSON.stringify(r.content ?? null)} (${r.action})` }] };
+    return {
+      content: [{ type: 'text', text: `user said: ${JSON.stringify(r.content ?? null)} (${r.action})` }],
+    };
   });
   server.registerTool('list_roots', { inputSchema: {} }, async () => {
     const r = await server.server.listRoots();
@@ -70,7 +79,11 @@ export async function startLegacyServer(opts: { json?: boolean } = {}): Promise<
     if (!transport) {
       if (typeof sid === 'string') {
         res.writeHead(404, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }),
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32001, message: 'Session not found' },
+          }),
         );
         return;
       }

@@ -16,21 +16,30 @@ export function buildModernServer(): McpServer {
     for (let i = 1; i <= steps; i++) {
       await new Promise((r) => setTimeout(r, 10));
       if (token !== undefined) {
-        await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps } });
+        await ctx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: i, total: steps },
+        });
       }
     }
     return { content: [{ type: 'text', text: `done in ${steps} steps` }] };
   });
-  server.registerTool('confirm', { inputSchema: z.object({ action: z.string() }) }, async ({ action }, ctx) => {
-    const schema = z.object({ ok: z.boolean() });
-    const answer = acceptedContent(ctx.mcpReq.inputResponses, 'ok', schema);
-    if (answer === undefined) {
-      return inputRequired({
-        inputRequests: { ok: inputRequired.elicit({ message: `Really ${action}?`, requestedSchema: schema }) },
-      });
-    }
-    return { content: [{ type: 'text', text: answer.ok ? `${action}: confirmed` : `${action}: refused` }] };
-  });
+  server.registerTool(
+    'confirm',
+    { inputSchema: z.object({ action: z.string() }) },
+    async ({ action }, ctx) => {
+      const schema = z.object({ ok: z.boolean() });
+      const answer = acceptedContent(ctx.mcpReq.inputResponses, 'ok', schema);
+      if (answer === undefined) {
+        return inputRequired({
+          inputRequests: {
+            ok: inputRequired.elicit({ message: `Really ${action}?`, requestedSchema: schema }),
+          },
+        });
+      }
+      return { content: [{ type: 'text', text: answer.ok ? `${action}: confirmed` : `${action}: refused` }] };
+    },
+  );
   server.registerResource('note', 'test://note', { mimeType: 'text/plain' }, async (uri) => ({
     contents: [{ uri: uri.href, text: 'a note' }],
   }));

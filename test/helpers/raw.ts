@@ -12,7 +12,11 @@ export interface RawResponse {
 /** One raw HTTP exchange with the gateway, without an SDK in between. */
 export async function raw(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer | NodeJS.ReadableStream } = {},
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer | NodeJS.ReadableStream;
+  } = {},
 ): Promise<RawResponse> {
   const r = await request(url, {
     method: (opts.method ?? 'POST') as 'POST',
@@ -49,8 +53,13 @@ export const INIT = {
 export async function openSession(url: string, protocolVersion = '2025-11-25'): Promise<string> {
   const r = await post(url, { ...INIT, params: { ...INIT.params, protocolVersion } });
   const sid = r.headers['mcp-session-id'];
-  if (r.status !== 200 || typeof sid !== 'string') throw new Error(`initialize failed: ${r.status} ${r.text}`);
-  await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sid, 'mcp-protocol-version': protocolVersion });
+  if (r.status !== 200 || typeof sid !== 'string')
+    throw new Error(`initialize failed: ${r.status} ${r.text}`);
+  await post(
+    url,
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { 'mcp-session-id': sid, 'mcp-protocol-version': protocolVersion },
+  );
   return sid;
 }
 

@@ -16,7 +16,10 @@ let url: string;
 
 before(async () => {
   up = await startLegacyServer({ json: true });
-  gw = await startTestGateway({ t: { http: { url: up.url } } }, { ingress: { maxBodyBytes: 4096, allowedOrigins: [] } });
+  gw = await startTestGateway(
+    { t: { http: { url: up.url } } },
+    { ingress: { maxBodyBytes: 4096, allowedOrigins: [] } },
+  );
   url = gw.routes.get('t') as string;
 });
 
@@ -30,7 +33,17 @@ const rpcish = fc.record(
   {
     jsonrpc: fc.oneof(fc.constant('2.0'), fc.string()),
     id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), jsonValue),
-    method: fc.oneof(fc.constantFrom('initialize', 'tools/call', 'tools/list', 'ping', 'notifications/initialized', 'server/discover'), fc.string()),
+    method: fc.oneof(
+      fc.constantFrom(
+        'initialize',
+        'tools/call',
+        'tools/list',
+        'ping',
+        'notifications/initialized',
+        'server/discover',
+      ),
+      fc.string(),
+    ),
     params: fc.oneof(fc.dictionary(fc.string(), jsonValue), jsonValue),
     result: jsonValue,
     error: jsonValue,
@@ -48,9 +61,18 @@ const body = fc.oneof(
 const headerValue = fc.string({ maxLength: 40 }).filter((s) => /^[\x20-\x7e]*$/.test(s));
 const headers = fc.record(
   {
-    'content-type': fc.oneof(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'), headerValue),
-    accept: fc.oneof(fc.constantFrom('application/json, text/event-stream', 'application/json', 'text/event-stream', '*/*'), headerValue),
-    'mcp-protocol-version': fc.oneof(fc.constantFrom('2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'), headerValue),
+    'content-type': fc.oneof(
+      fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'),
+      headerValue,
+    ),
+    accept: fc.oneof(
+      fc.constantFrom('application/json, text/event-stream', 'application/json', 'text/event-stream', '*/*'),
+      headerValue,
+    ),
+    'mcp-protocol-version': fc.oneof(
+      fc.constantFrom('2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'),
+      headerValue,
+    ),
     'mcp-session-id': headerValue,
     'mcp-method': headerValue,
     'mcp-name': headerValue,
@@ -89,7 +111,12 @@ test('arbitrary bodies inside a live session get well-formed answers', async () 
     fc.asyncProperty(body, async (b) => {
       const r = await raw(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': sid,
+          'mcp-protocol-version': '2025-11-25',
+        },
         body: b,
       });
       assertWellFormed(r.status, r.text, String(r.headers['content-type'] ?? ''));
@@ -118,7 +145,12 @@ test('the gateway still serves a normal call after the fuzzing', async () => {
   const sid = await openSession(url);
   const r = await post(
     url,
-    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'alive' } } },
+    {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { message: 'alive' } },
+    },
     { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
   );
   assert.equal(r.status, 200);

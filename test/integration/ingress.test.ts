@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { Gateway } from '../../src/gateway/server.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
@@ -42,8 +42,13 @@ after(async () => {
   await new Promise<void>((r) => hang.close(() => r()));
 });
 
-function errorOf(json: unknown): { code: number; message: string; data: { code: string; requestId: string } } {
-  return (json as { error: { code: number; message: string; data: { code: string; requestId: string } } }).error;
+function errorOf(json: unknown): {
+  code: number;
+  message: string;
+  data: { code: string; requestId: string };
+} {
+  return (json as { error: { code: number; message: string; data: { code: string; requestId: string } } })
+    .error;
 }
 
 test('malformed JSON is -32700 with 400', async () => {
@@ -55,7 +60,13 @@ test('malformed JSON is -32700 with 400', async () => {
 });
 
 test('a body that is not a JSON-RPC message is -32600', async () => {
-  for (const body of [{ hello: 'world' }, { jsonrpc: '1.0', id: 1, method: 'x' }, [], 42, { jsonrpc: '2.0', id: {}, method: 'x' }]) {
+  for (const body of [
+    { hello: 'world' },
+    { jsonrpc: '1.0', id: 1, method: 'x' },
+    [],
+    42,
+    { jsonrpc: '2.0', id: {}, method: 'x' },
+  ]) {
     const r = await post(url, body);
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(errorOf(r.json).code, -32600, JSON.stringify(body));
@@ -63,7 +74,12 @@ test('a body that is not a JSON-RPC message is -32600', async () => {
 });
 
 test('an oversized body is 413, by Content-Length and by streaming', async () => {
-  const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(2000) } } });
+  const big = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { message: 'x'.repeat(2000) } },
+  });
   const r = await post(url, big);
   assert.equal(r.status, 413);
   assert.equal(errorOf(r.json).data.code, 'CUSTOS_BODY_TOO_LARGE');
@@ -88,7 +104,10 @@ test('a foreign Origin is 403; a listed one is allowed', async () => {
 test('a wrong Accept is 406 and a wrong Content-Type 415', async () => {
   const a = await post(url, INIT, { accept: 'application/json' });
   assert.equal(a.status, 406);
-  const c = await raw(url, { headers: { 'content-type': 'text/plain', accept: ACCEPT_BOTH }, body: JSON.stringify(INIT) });
+  const c = await raw(url, {
+    headers: { 'content-type': 'text/plain', accept: ACCEPT_BOTH },
+    body: JSON.stringify(INIT),
+  });
   assert.equal(c.status, 415);
   const g = await raw(url, { method: 'GET', headers: { accept: 'application/json' } });
   assert.equal(g.status, 406);
@@ -107,14 +126,22 @@ test('unknown routes are 404 and other HTTP methods 405', async () => {
 });
 
 test('an unknown session id is 404', async () => {
-  const r = await post(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': 'not-a-session' });
+  const r = await post(
+    url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { 'mcp-session-id': 'not-a-session' },
+  );
   assert.equal(r.status, 404);
   assert.equal(errorOf(r.json).data.code, 'CUSTOS_SESSION_NOT_FOUND');
 });
 
 test('the gateway never hands out the upstream session id', async () => {
   const sid = await openSession(url);
-  const r = await post(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+  const r = await post(
+    url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+  );
   assert.equal(r.status, 200);
   const upstreamIds = gw.ctx.store.listExchanges({ sessionId: sid });
   assert.ok(upstreamIds.length >= 2);
@@ -148,7 +175,11 @@ test('modern requests whose headers disagree with the body are refused with -320
     jsonrpc: '2.0',
     id: 7,
     method: 'tools/call',
-    params: { name: 'echo', arguments: { message: 'x' }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+    params: {
+      name: 'echo',
+      arguments: { message: 'x' },
+      _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' },
+    },
   };
   const base = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call' };
   const cases: Record<string, string>[] = [
@@ -192,14 +223,22 @@ test('sessions per caller are limited with 429 and Retry-After', async () => {
   // Freed slots can be used again.
   const again = await post(url, INIT);
   assert.equal(again.status, 200);
-  await raw(url, { method: 'DELETE', headers: { 'mcp-session-id': again.headers['mcp-session-id'] as string } });
+  await raw(url, {
+    method: 'DELETE',
+    headers: { 'mcp-session-id': again.headers['mcp-session-id'] as string },
+  });
 });
 
 test('the gateway is still up after all of the above', async () => {
   const sid = await openSession(url);
   const r = await post(
     url,
-    { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'echo', arguments: { message: 'still here' } } },
+    {
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { message: 'still here' } },
+    },
     { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
   );
   assert.equal(r.status, 200);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway/server.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
-import { startLegacyServer, type RunningServer } from '../helpers/legacy-server.ts';
+import { type RunningServer, startLegacyServer } from '../helpers/legacy-server.ts';
 import { type RunningModernServer, startModernServer } from '../helpers/modern-server.ts';
 
 // The 2026-07-28 era through the gateway with the official v2 client, and the v2 client's
@@ -16,7 +16,10 @@ let gw: Gateway;
 before(async () => {
   modern = await startModernServer();
   legacy = await startLegacyServer();
-  gw = await startTestGateway({ modern: { http: { url: modern.url } }, legacy: { http: { url: legacy.url } } });
+  gw = await startTestGateway({
+    modern: { http: { url: modern.url } },
+    legacy: { http: { url: legacy.url } },
+  });
 });
 
 after(async () => {
@@ -44,7 +47,9 @@ test('a v2 client negotiates 2026-07-28 through the gateway and calls tools stat
     const r = await client.callTool({ name: 'echo', arguments: { message: 'über' } });
     assert.deepEqual(r.content, [{ type: 'text', text: 'über' }]);
     const rec = gw.ctx.store.listExchanges({ server: 'modern', method: 'tools/call' });
-    assert.ok(rec.some((e) => e.era === 'modern' && e.name === 'echo' && e.sessionId === null && e.outcome === 'ok'));
+    assert.ok(
+      rec.some((e) => e.era === 'modern' && e.name === 'echo' && e.sessionId === null && e.outcome === 'ok'),
+    );
     // Stateless: the gateway forwarded no session id, and mirrored headers reached the upstream.
     const call = modern.seen.find((h) => h['mcp-method'] === 'tools/call');
     assert.ok(call);
@@ -60,7 +65,10 @@ test('progress notifications stream through on the request SSE answer', async ()
   const client = await connect('modern');
   try {
     const seen: number[] = [];
-    const r = await client.callTool({ name: 'slow', arguments: { steps: 3 } }, { onprogress: (p) => seen.push(p.progress) });
+    const r = await client.callTool(
+      { name: 'slow', arguments: { steps: 3 } },
+      { onprogress: (p) => seen.push(p.progress) },
+    );
     assert.deepEqual(r.content, [{ type: 'text', text: 'done in 3 steps' }]);
     assert.deepEqual(seen, [1, 2, 3]);
   } finally {
@@ -73,7 +81,9 @@ test('an InputRequiredResult round trip (MRTR elicitation) completes through the
   try {
     const r = await client.callTool({ name: 'confirm', arguments: { action: 'delete' } });
     assert.deepEqual(r.content, [{ type: 'text', text: 'delete: confirmed' }]);
-    const calls = gw.ctx.store.listExchanges({ server: 'modern', method: 'tools/call' }).filter((e) => e.name === 'confirm');
+    const calls = gw.ctx.store
+      .listExchanges({ server: 'modern', method: 'tools/call' })
+      .filter((e) => e.name === 'confirm');
     assert.ok(calls.length >= 2, 'the first call and its retry with inputResponses are two exchanges');
   } finally {
     await client.close();
