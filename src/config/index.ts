@@ -1,2 +1,11 @@
 export { ConfigError, loadConfigFile, parseConfig } from './load.ts';
-export type { Config, HttpUpstreamConfig, ServerConfig, StdioUpstreamConfig } from './schema.ts';
+export type {
+  AuthConfig,
+  Config,
+  CredentialsConfig,
+  HttpUpstreamConfig,
+  IssuerConfig,
+  ServerConfig,
+  StdioUpstreamConfig,
+  TokensAuthConfig,
+} from './schema.ts';

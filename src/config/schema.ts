@@ -9,6 +9,70 @@ const serverName = z
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
 
+const positiveInt = z.int().positive();
+
+const ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+/** A trusted token issuer: an OIDC provider, a Kubernetes cluster or a CI system (docs/identity.md). */
+const issuer = z.strictObject({
+  /** Prefix of the subjects it vouches for (`<name>:<sub>`); unique. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a lowercase name of letters, digits, "-" or "_"'),
+  kind: z.enum(['oidc', 'kubernetes', 'github-actions']).default('oidc'),
+  /** The exact `iss` value; discovery is fetched from <issuer>/.well-known/openid-configuration. */
+  issuer: z.url({ protocol: /^https?$/ }),
+  /** Overrides the discovered jwks_uri. */
+  jwksUri: z.url({ protocol: /^https?$/ }).optional(),
+  /** Accepted `aud` values; default: the gateway's resource URL and the route's URL (RFC 8707). */
+  audiences: z.array(z.string().min(1)).optional(),
+  /** Explicit allow-list; `none` and HMAC algorithms are never accepted. */
+  algorithms: z.array(z.enum(ALGORITHMS)).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+  /** Dot path to the groups (or roles) claim, e.g. `groups` or `realm_access.roles`. */
+  groupsClaim: z.string().min(1).default('groups'),
+  /** Claim naming the person for SCIM deprovisioning, e.g. `preferred_username` or `email`. */
+  userClaim: z.string().min(1).default('preferred_username'),
+});
+
+const credentials = z
+  .strictObject({
+    /** Where the secret comes from: a file (re-read when it changes), an environment variable, or per-user token exchange. */
+    file: z.string().min(1).optional(),
+    env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
+    tokenExchange: z
+      .strictObject({
+        tokenEndpoint: z.url({ protocol: /^https?$/ }),
+        clientId: z.string().min(1),
+        clientSecretFile: z.string().min(1).optional(),
+        audience: z.string().min(1).optional(),
+        scope: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** HTTP upstreams: the header it goes in, with an optional prefix. */
+    header: headerName.default('authorization'),
+    prefix: z.string().default('Bearer '),
+    /** stdio upstreams: the environment variable it goes in. */
+    envVar: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
+  })
+  .refine((c) => [c.file, c.env, c.tokenExchange].filter((x) => x !== undefined).length === 1, {
+    error: 'exactly one of "file", "env" or "tokenExchange"',
+  });
+
 const httpUpstream = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
   headers: z.record(headerName, z.string()).default({}),
@@ -30,12 +94,16 @@ const server = z
     http: httpUpstream.optional(),
     stdio: stdioUpstream.optional(),
     description: z.string().optional(),
+    /** OAuth scopes a token must carry for this server (403 insufficient_scope otherwise). */
+    scopes: z.array(z.string().min(1)).default([]),
+    credentials: credentials.optional(),
   })
   .refine((s) => (s.http === undefined) !== (s.stdio === undefined), {
     error: 'exactly one of "http" or "stdio"',
+  })
+  .refine((s) => s.credentials === undefined || s.http !== undefined || s.credentials.envVar !== undefined, {
+    error: 'stdio servers take credentials through "credentials.envVar"',
   });
-
-const positiveInt = z.int().positive();
 
 export const configSchema = z.strictObject({
   listen: z
@@ -44,10 +112,29 @@ export const configSchema = z.strictObject({
       port: z.int().min(0).max(65535).default(8080),
     })
     .default({ host: '127.0.0.1', port: 8080 }),
-  auth: z.strictObject({
-    // Until callers are authenticated (identity issue), running open must be said explicitly.
-    mode: z.literal('none', { error: 'auth.mode must be "none" (the only mode so far), set explicitly' }),
-  }),
+  auth: z.discriminatedUnion(
+    'mode',
+    [
+      // Running open must be said explicitly; it prints a warning.
+      z.strictObject({ mode: z.literal('none') }),
+      z.strictObject({
+        mode: z.literal('tokens'),
+        /** The gateway's public base URL: resource ids (RFC 8707 audiences) and metadata URLs derive from it. */
+        resource: z.url({ protocol: /^https?$/ }).optional(),
+        clockSkewSeconds: z.int().min(0).max(300).default(60),
+        issuers: z.array(issuer).default([]),
+        gatewayTokens: z
+          .strictObject({
+            /** The gateway's signing key (Ed25519 JWK); created with mode 0600 when missing. */
+            keyFile: z.string().min(1).default('./custos-signing-key.json'),
+            maxTtlSeconds: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+          })
+          .default({ keyFile: './custos-signing-key.json', maxTtlSeconds: 24 * 3600 }),
+        scim: z.strictObject({ tokenFile: z.string().min(1) }).optional(),
+      }),
+    ],
+    { error: 'auth.mode must be "none" or "tokens", set explicitly' },
+  ),
   store: z
     .strictObject({
       sqlite: z.strictObject({ path: z.string().min(1) }),
@@ -88,3 +175,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ServerConfig = Config['servers'][string];
 export type HttpUpstreamConfig = z.infer<typeof httpUpstream>;
 export type StdioUpstreamConfig = z.infer<typeof stdioUpstream>;
+export type AuthConfig = Config['auth'];
+export type TokensAuthConfig = Extract<AuthConfig, { mode: 'tokens' }>;
+export type IssuerConfig = z.infer<typeof issuer>;
+export type CredentialsConfig = z.infer<typeof credentials>;

@@ -1,14 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/index.ts';
+import type { Identity } from '../identity/types.ts';
 import type { Session, SessionTable } from '../session/index.ts';
 import type { Era, Outcome, Store } from '../store/index.ts';
 import type { JsonRpcMessage } from './jsonrpc.ts';
 
-/** Who is calling. Until the identity issue lands, an unauthenticated caller keyed by address. */
-export interface Identity {
-  readonly subject: string;
-  readonly method: 'none';
-}
+export type { Identity };
 
 /** What a route forwards to; implemented by transport/upstream-http and transport/upstream-stdio. */
 export interface Upstream {
@@ -51,6 +48,11 @@ export interface Exchange {
   messages: JsonRpcMessage[];
   isBatch: boolean;
   identity: Identity | undefined;
+  /** The caller's bearer token: for token exchange only; never forwarded, logged or recorded. */
+  token: string | undefined;
+  /** Set by the credential step: what the upstream call carries (HTTP headers, stdio environment). */
+  upstreamHeaders: Record<string, string> | undefined;
+  upstreamEnv: Record<string, string> | undefined;
   session: Session | undefined;
   /** Set once the upstream answered (first byte of its response). */
   upstreamNs: bigint | undefined;

@@ -3,5 +3,17 @@ import type { Exchange } from '../core/exchange.ts';
 // auth.mode: none — the explicit "no authentication" setting (it prints a warning at boot).
 // Callers are told apart by address so per-caller limits still apply.
 export function authenticateNone(ex: Exchange): void {
-  ex.identity = { subject: `anonymous@${ex.req.socket.remoteAddress ?? 'unknown'}`, method: 'none' };
+  const address = ex.req.socket.remoteAddress ?? 'unknown';
+  ex.identity = {
+    subject: `anonymous@${address}`,
+    method: 'none',
+    issuer: 'none',
+    user: undefined,
+    groups: [],
+    scopes: [],
+    attributes: {},
+    tokenId: undefined,
+    issuedAt: 0,
+    expiresAt: Number.POSITIVE_INFINITY,
+  };
 }
