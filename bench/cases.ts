@@ -1,0 +1,57 @@
+// The load matrix: which tool, client mode and session count each row runs.
+
+export type PathName = 'direct' | 'nginx' | 'custos';
+export const PATHS: readonly PathName[] = ['direct', 'nginx', 'custos'];
+
+export interface BenchCase {
+  /** Stable id for --case, e.g. `echo-raw-16`. */
+  id: string;
+  title: string;
+  tool: 'echo' | 'customer';
+  args: Record<string, unknown>;
+  mode: 'raw' | 'sdk';
+  sessions: number;
+}
+
+const PAYLOADS = {
+  echo: { title: 'echo', args: { message: 'hi' } },
+  // Tool text ~65.6 KB; the JSON-RPC body on the wire is ~75 KB because the JSON text is escaped.
+  customer: { title: 'customer 64 KiB', args: { bytes: 65536 } },
+} as const;
+
+function benchCase(tool: BenchCase['tool'], mode: BenchCase['mode'], sessions: number): BenchCase {
+  const payload = PAYLOADS[tool];
+  return {
+    id: `${tool}-${mode}-${sessions}`,
+    title: `${payload.title} · ${mode} · ${sessions} sess`,
+    tool,
+    args: { ...payload.args },
+    mode,
+    sessions,
+  };
+}
+
+/**
+ * Raw mode (undici pool) for every payload and session count — the better mode for throughput
+ * ratios on a small machine — plus the SDK client for echo, as a real client sees it. `full` adds
+ * the SDK client for the large result too.
+ */
+export function benchCases(full: boolean): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const tool of ['echo', 'customer'] as const) {
+    for (const sessions of [1, 16]) {
+      cases.push(benchCase(tool, 'raw', sessions));
+      if (tool === 'echo' || full) cases.push(benchCase(tool, 'sdk', sessions));
+    }
+  }
+  return cases;
+}
+
+/**
+ * Cases named by `filters` (all when there is none): a whole id, or its leading parts, so `echo`
+ * and `echo-raw` select several while `echo-raw-1` does not also select `echo-raw-16`.
+ */
+export function selectCases(cases: readonly BenchCase[], filters: readonly string[]): BenchCase[] {
+  if (filters.length === 0) return [...cases];
+  return cases.filter((c) => filters.some((f) => c.id === f || c.id.startsWith(`${f}-`)));
+}

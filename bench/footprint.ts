@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { readRssBytes } from './proc.ts';
+import { type BenchSession, createRawSession } from './raw-session.ts';
+import { startCustos, timeCustosStart, writeCustosConfig } from './servers.ts';
+
+// What Custos costs before any load: how fast it starts, and how much memory idle sessions hold.
+
+export interface ColdStartRecord {
+  kind: 'cold_start';
+  runs_ms: number[];
+  median_ms: number;
+}
+
+export interface IdleRssRecord {
+  kind: 'idle_rss';
+  sessions_wanted: number;
+  sessions_opened: number;
+  open_errors: number;
+  first_error: string | null;
+  rss_start_bytes: number;
+  rss_idle_bytes: number;
+  open_s: number;
+}
+
+const OPEN_CONCURRENCY = 16;
+const OPEN_DEADLINE_MS = 120_000;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Spawns `custos serve` `runs` times, each on a fresh SQLite file, timing spawn → `custos listening on`. */
+export async function measureColdStart(
+  workDir: string,
+  upstreamUrl: string,
+  runs: number,
+): Promise<ColdStartRecord> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = join(workDir, `cold-${i}`);
+    const config = writeCustosConfig(dir, upstreamUrl);
+    times.push(Math.round(await timeCustosStart(config, join(dir, 'custos.log'))));
+  }
+  return { kind: 'cold_start', runs_ms: times, median_ms: median(times) };
+}
+
+/**
+ * Starts a fresh Custos, opens `count` legacy sessions through it (initialize +
+ * notifications/initialized, then nothing), and reads its VmRSS once they sit idle.
+ */
+export async function measureIdleRss(
+  workDir: string,
+  upstreamUrl: string,
+  count: number,
+): Promise<IdleRssRecord> {
+  const dir = join(workDir, 'idle');
+  mkdirSync(dir, { recursive: true });
+  const custos = await startCustos(writeCustosConfig(dir, upstreamUrl), join(dir, 'custos.log'));
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const rssStart = readRssBytes(custos.child.pid);
+    const url = new URL(custos.url);
+    const pool = new Pool(url.origin, { connections: OPEN_CONCURRENCY, keepAliveTimeout: 30_000 });
+    const sessions: BenchSession[] = [];
+    let errors = 0;
+    let firstError: string | null = null;
+    let next = 0;
+    const started = performance.now();
+    const deadline = started + OPEN_DEADLINE_MS;
+    const opener = async (): Promise<void> => {
+      while (next < count && performance.now() < deadline) {
+        next++;
+        const session = createRawSession({
+          pool,
+          url,
+          headers: {},
+          timeoutMs: 10_000,
+          tool: 'echo',
+          args: {},
+        });
+        try {
+          await session.init();
+          sessions.push(session);
+        } catch (err) {
+          errors++;
+          firstError ??= (err as Error).message;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, opener));
+    const openS = (performance.now() - started) / 1000;
+    // Let the allocation burst settle (GC, SQLite group commit) before reading what stays resident.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const rssIdle = readRssBytes(custos.child.pid);
+    await pool.destroy();
+    return {
+      kind: 'idle_rss',
+      sessions_wanted: count,
+      sessions_opened: sessions.length,
+      open_errors: errors,
+      first_error: firstError,
+      rss_start_bytes: rssStart,
+      rss_idle_bytes: rssIdle,
+      open_s: Math.round(openS * 100) / 100,
+    };
+  } finally {
+    await custos.child.stop();
+  }
+}

@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { BenchCase, PathName } from './cases.ts';
+import { trackChild } from './child.ts';
+import type { LoadResult } from './load.ts';
+import { readCpuMsOf } from './proc.ts';
+import { REPO_ROOT } from './servers.ts';
+
+// One row of the matrix: the load generator in a child process against one path, with the CPU the
+// hop and the upstream spent meanwhile read from /proc before and after.
+
+export interface LoadRow extends Partial<LoadResult> {
+  kind: 'load';
+  case: string;
+  title: string;
+  path: PathName;
+  mode: 'raw' | 'sdk';
+  sessions: number;
+  tool: string;
+  calls: number;
+  errors: number;
+  calls_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** Calls that ended inside the measured window, errors included. */
+  window_calls: number;
+  /** Every call of the run, warm-up included. */
+  total_calls: number;
+  /** CPU of the hop's processes over the measured window (null for direct, or if unreadable). */
+  hop_cpu_ms: number | null;
+  /** The same over the whole load run: session setup, warm-up and window. */
+  hop_cpu_run_ms: number | null;
+  upstream_cpu_ms: number | null;
+  upstream_cpu_run_ms: number | null;
+  load_error: string | null;
+}
+
+export interface RowTiming {
+  durationS: number;
+  warmupS: number;
+  timeoutS: number;
+}
+
+/** CPU of `pids` in ms, or null if one of them is gone (a crashed hop must not end the run). */
+function cpuOrNull(pids: readonly number[]): number | null {
+  try {
+    return readCpuMsOf(pids);
+  } catch {
+    return null;
+  }
+}
+
+function difference(after: number | null, before: number | null): number | null {
+  return after === null || before === null ? null : after - before;
+}
+
+function runLoadProcess(
+  args: string[],
+  limitMs: number,
+  onMark: (name: string) => void,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/load.ts'), ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    trackChild(child);
+    let out = '';
+    let pending = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      pending += d.toString();
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        if (line.startsWith('mark ')) onMark(line.slice(5));
+        else out += `${line}\n`;
+        newline = pending.indexOf('\n');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.once('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, out: out + pending, err });
+    });
+  });
+}
+
+export async function measureRow(
+  benchCase: BenchCase,
+  path: PathName,
+  url: string,
+  hopPids: readonly number[],
+  upstreamPids: readonly number[],
+  timing: RowTiming,
+): Promise<LoadRow> {
+  const args = [
+    ...['--url', url, '--label', path, '--tool', benchCase.tool, '--args', JSON.stringify(benchCase.args)],
+    ...['--mode', benchCase.mode, '--sessions', String(benchCase.sessions)],
+    ...['--duration', String(timing.durationS), '--warmup', String(timing.warmupS)],
+    ...['--timeout', String(timing.timeoutS), '--json'],
+  ];
+  const hasHop = hopPids.length > 0;
+  const hopRun0 = cpuOrNull(hopPids);
+  const upRun0 = cpuOrNull(upstreamPids);
+  const marks = new Map<string, { hop: number | null; up: number | null }>();
+  const onMark = (name: string): void => {
+    marks.set(name, { hop: cpuOrNull(hopPids), up: cpuOrNull(upstreamPids) });
+  };
+  // The load process has its own hard deadline; this one is a backstop a few seconds later.
+  const limitMs = (timing.warmupS + timing.durationS + 2 * timing.timeoutS) * 1000 + 25_000;
+  const { code, out, err } = await runLoadProcess([...args, '--marks'], limitMs, onMark);
+  const start = marks.get('window-start');
+  const end = marks.get('window-end');
+  const cpu = {
+    hop_cpu_ms: hasHop && start && end ? difference(end.hop, start.hop) : null,
+    hop_cpu_run_ms: hasHop ? difference(cpuOrNull(hopPids), hopRun0) : null,
+    upstream_cpu_ms: start && end ? difference(end.up, start.up) : null,
+    upstream_cpu_run_ms: difference(cpuOrNull(upstreamPids), upRun0),
+  };
+  const base = {
+    kind: 'load' as const,
+    case: benchCase.id,
+    title: benchCase.title,
+    path,
+    mode: benchCase.mode,
+    sessions: benchCase.sessions,
+    tool: benchCase.tool,
+    ...cpu,
+  };
+  const line = out.trim().split('\n').at(-1) ?? '';
+  let result: LoadResult | null = null;
+  try {
+    result = JSON.parse(line) as LoadResult;
+  } catch {}
+  if (!result) {
+    const reason = err.trim().split('\n').at(-1) || `load exited ${code}`;
+    return {
+      ...base,
+      calls: 0,
+      errors: 0,
+      calls_per_s: 0,
+      p50_ms: Number.NaN,
+      p99_ms: Number.NaN,
+      window_calls: 0,
+      total_calls: 0,
+      load_error: reason,
+    };
+  }
+  return {
+    ...result,
+    ...base,
+    window_calls: result.calls + result.errors,
+    total_calls: result.calls + result.uncounted_calls + result.errors,
+    load_error: null,
+  };
+}

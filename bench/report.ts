@@ -1,0 +1,185 @@
+import type { ColdStartRecord, IdleRssRecord } from './footprint.ts';
+import type { LoadRow } from './measure.ts';
+
+// The printed report: one table row per (case, path), each compared with the direct and nginx rows
+// of the same case in the same run, then the targets beside the figures.
+
+export const TARGETS = {
+  cpuPerSmallCallUs: 150,
+  addedP50AtOneSessionMs: 0.3,
+  nginxRatioAt16: 0.8,
+  idleRssMb: 150,
+  coldStartMs: 300,
+} as const;
+
+const fixed = (x: number | null | undefined, digits = 2): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+const signed = (x: number | null): string => (x === null ? '' : `${x >= 0 ? '+' : ''}${fixed(x)}`);
+const mb = (bytes: number): number => bytes / 1e6;
+
+/** Hop CPU per call in µs: the proxy processes' CPU over the measured window ÷ the calls in it. */
+export function hopCpuUsPerCall(row: LoadRow): number | null {
+  return perCallUs(row.hop_cpu_ms, row.window_calls);
+}
+
+function perCallUs(cpuMs: number | null, calls: number): number | null {
+  return cpuMs === null || calls === 0 ? null : (cpuMs * 1000) / calls;
+}
+
+function peer(rows: readonly LoadRow[], row: LoadRow, path: LoadRow['path']): LoadRow | undefined {
+  return row.path === path
+    ? undefined
+    : rows.find((r) => r.case === row.case && r.path === path && r.calls > 0);
+}
+
+function addedP50(rows: readonly LoadRow[], row: LoadRow): number | null {
+  const direct = peer(rows, row, 'direct');
+  return direct && row.calls > 0 ? row.p50_ms - direct.p50_ms : null;
+}
+
+function ratio(rows: readonly LoadRow[], row: LoadRow, path: LoadRow['path']): number | null {
+  const base = peer(rows, row, path);
+  return base && row.calls > 0 ? row.calls_per_s / base.calls_per_s : null;
+}
+
+function renderTable(header: readonly string[], body: readonly string[][], leftColumns: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i < leftColumns ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+export function formatLoadTable(rows: readonly LoadRow[]): string {
+  const header = ['case', 'path', 'calls/s', 'p50 ms', 'p99 ms', 'Δp50 ms', '× direct', '× nginx'];
+  header.push('hop CPU µs/call', 'upstream µs/call', 'errors');
+  const body = rows.map((row) => {
+    const vsDirect = ratio(rows, row, 'direct');
+    const vsNginx = row.path === 'custos' ? ratio(rows, row, 'nginx') : null;
+    return [
+      row.title,
+      row.path,
+      fixed(row.calls_per_s, 0),
+      fixed(row.p50_ms),
+      fixed(row.p99_ms),
+      signed(addedP50(rows, row)),
+      vsDirect === null ? '' : `${fixed(vsDirect)}×`,
+      vsNginx === null ? '' : `${fixed(vsNginx)}×`,
+      row.path === 'direct' ? '' : fixed(hopCpuUsPerCall(row), 0),
+      fixed(perCallUs(row.upstream_cpu_ms, row.window_calls), 0),
+      row.load_error ? `failed: ${row.load_error}` : String(row.errors),
+    ];
+  });
+  return renderTable(header, body, 2);
+}
+
+interface Worst {
+  value: number;
+  row: LoadRow;
+}
+
+function worst(
+  rows: readonly LoadRow[],
+  pick: (row: LoadRow) => number | null,
+  higherIsWorse: boolean,
+): Worst | null {
+  let found: Worst | null = null;
+  for (const row of rows) {
+    const value = pick(row);
+    if (value === null || !Number.isFinite(value)) continue;
+    if (!found || (higherIsWorse ? value > found.value : value < found.value)) found = { value, row };
+  }
+  return found;
+}
+
+const verdict = (ok: boolean): string => (ok ? 'meets' : 'MISSES');
+
+export interface Footprint {
+  coldStart: ColdStartRecord | null;
+  idleRss: IdleRssRecord | null;
+}
+
+/** The targets beside the figures; a missing figure says why. */
+export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): string {
+  const custos = rows.filter((r) => r.path === 'custos' && r.calls > 0);
+  const nginxEcho = rows.filter((r) => r.path === 'nginx' && r.tool === 'echo' && r.calls > 0);
+  const body: string[][] = [];
+  const none = (what: string, target: string, why: string): number => body.push([what, '–', target, why]);
+
+  const cpu = worst(
+    custos.filter((r) => r.tool === 'echo'),
+    hopCpuUsPerCall,
+    true,
+  );
+  const nginxCpu = worst(nginxEcho, hopCpuUsPerCall, true);
+  const cpuLabel = 'CPU per small call (echo rows, worst)';
+  const cpuTarget = `≤ ${TARGETS.cpuPerSmallCallUs} µs`;
+  if (cpu) {
+    const vsNginx = nginxCpu ? `; nginx ${fixed(nginxCpu.value, 0)} µs` : '';
+    body.push([
+      cpuLabel,
+      `${fixed(cpu.value, 0)} µs (${cpu.row.title}${vsNginx})`,
+      cpuTarget,
+      verdict(cpu.value <= TARGETS.cpuPerSmallCallUs),
+    ]);
+  } else none(cpuLabel, cpuTarget, 'no custos echo row');
+
+  const p50 = worst(
+    custos.filter((r) => r.tool === 'echo' && r.sessions === 1),
+    (r) => addedP50(rows, r),
+    true,
+  );
+  const p50Label = 'p50 added at 1 session (echo rows, worst)';
+  const p50Target = `≤ ${TARGETS.addedP50AtOneSessionMs} ms`;
+  if (p50) {
+    body.push([
+      p50Label,
+      `${signed(p50.value)} ms (${p50.row.title})`,
+      p50Target,
+      verdict(p50.value <= TARGETS.addedP50AtOneSessionMs),
+    ]);
+  } else none(p50Label, p50Target, 'needs custos and direct echo rows at 1 session');
+
+  const vsNginx = worst(
+    custos.filter((r) => r.sessions === 16 && r.mode === 'raw'),
+    (r) => ratio(rows, r, 'nginx'),
+    false,
+  );
+  const nginxLabel = 'calls/s vs nginx at 16 sessions (raw rows, worst)';
+  const nginxTarget = `≥ ${TARGETS.nginxRatioAt16.toFixed(2)}×`;
+  if (vsNginx) {
+    body.push([
+      nginxLabel,
+      `${fixed(vsNginx.value)}× (${vsNginx.row.title})`,
+      nginxTarget,
+      verdict(vsNginx.value >= TARGETS.nginxRatioAt16),
+    ]);
+  } else none(nginxLabel, nginxTarget, 'needs custos and nginx raw rows at 16 sessions');
+
+  const { idleRss, coldStart } = footprint;
+  const rssTarget = `≤ ${TARGETS.idleRssMb} MB`;
+  if (idleRss) {
+    const opened = idleRss.sessions_opened.toLocaleString('en-US');
+    const partial = idleRss.sessions_opened < idleRss.sessions_wanted;
+    body.push([
+      `RSS with ${opened} idle legacy sessions`,
+      `${fixed(mb(idleRss.rss_idle_bytes), 1)} MB (${fixed(mb(idleRss.rss_start_bytes), 1)} MB at start)`,
+      rssTarget,
+      partial
+        ? `only ${opened} of ${idleRss.sessions_wanted} opened: ${idleRss.first_error ?? ''}`
+        : verdict(mb(idleRss.rss_idle_bytes) <= TARGETS.idleRssMb),
+    ]);
+  } else none('RSS with idle legacy sessions', rssTarget, 'not measured');
+
+  const coldTarget = `≤ ${TARGETS.coldStartMs} ms`;
+  if (coldStart) {
+    body.push([
+      `cold start (median of ${coldStart.runs_ms.length})`,
+      `${fixed(coldStart.median_ms, 0)} ms (runs: ${coldStart.runs_ms.join(', ')})`,
+      coldTarget,
+      verdict(coldStart.median_ms <= TARGETS.coldStartMs),
+    ]);
+  } else none('cold start', coldTarget, 'not measured');
+
+  return renderTable(['Custos target', 'measured', 'target', ''], body, 4);
+}

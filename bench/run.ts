@@ -1,0 +1,252 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BenchCase, benchCases, PATHS, type PathName, selectCases } from './cases.ts';
+import { killAllChildren } from './child.ts';
+import { type ColdStartRecord, type IdleRssRecord, measureColdStart, measureIdleRss } from './footprint.ts';
+import { type LoadRow, measureRow } from './measure.ts';
+import { formatLoadTable, formatTargets, hopCpuUsPerCall } from './report.ts';
+import {
+  custosCommand,
+  ensureNginx,
+  type Hop,
+  REPO_ROOT,
+  staleBuildWarning,
+  startCustos,
+  startNginx,
+  startUpstream,
+  writeCustosConfig,
+} from './servers.ts';
+
+// `npm run bench`: the same MCP load direct to an upstream, through nginx and through Custos, in
+// one run so the rows share the machine's conditions; then Custos's cold start and idle memory.
+// Prints a table and writes every figure as JSONL to bench/results/. See docs/bench.md.
+
+const USAGE = `usage: npm run bench -- [options]
+  --duration S        measured window per row, seconds (default 5)
+  --warmup S          uncounted warm-up per row, seconds (default 1)
+  --timeout S         per-call timeout, seconds (default 10)
+  --only PATHS        direct, nginx and/or custos, comma-separated (default all)
+  --case IDS          case id prefixes, comma-separated, e.g. echo-raw,customer-raw-16 (default all)
+  --full              also run the SDK client for the 64 KiB result
+  --idle-sessions N   idle legacy sessions for the RSS figure (default 1000; 0 skips)
+  --cold-starts N     cold starts to take the median of (default 5; 0 skips)
+  --help`;
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const say = (line: string): boolean => process.stderr.write(`${line}\n`);
+
+function listFlag(values: readonly string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function numberFlag(text: string, name: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max)
+    fail(`--${name} must be between ${min} and ${max}`);
+  return value;
+}
+
+function parseFlags() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      timeout: { type: 'string', default: '10' },
+      only: { type: 'string', multiple: true, default: [] },
+      case: { type: 'string', multiple: true, default: [] },
+      full: { type: 'boolean', default: false },
+      'idle-sessions': { type: 'string', default: '1000' },
+      'cold-starts': { type: 'string', default: '5' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const only = listFlag(values.only);
+  for (const path of only) if (!PATHS.includes(path as PathName)) fail(`unknown path in --only: ${path}`);
+  const cases = selectCases(benchCases(values.full), listFlag(values.case));
+  if (cases.length === 0)
+    fail(
+      `--case matches none of: ${benchCases(true)
+        .map((c) => c.id)
+        .join(', ')}`,
+    );
+  return {
+    timing: {
+      durationS: numberFlag(values.duration, 'duration', 0.1, 600),
+      warmupS: numberFlag(values.warmup, 'warmup', 0, 60),
+      timeoutS: numberFlag(values.timeout, 'timeout', 0.1, 120),
+    },
+    paths: only.length > 0 ? PATHS.filter((p) => only.includes(p)) : [...PATHS],
+    cases,
+    idleSessions: Math.floor(numberFlag(values['idle-sessions'], 'idle-sessions', 0, 5000)),
+    coldStarts: Math.floor(numberFlag(values['cold-starts'], 'cold-starts', 0, 50)),
+  };
+}
+
+function nginxVersion(): string | null {
+  try {
+    return execFileSync('/usr/sbin/nginx', ['-v'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+  } catch (err) {
+    // `nginx -v` prints to stderr
+    return String((err as { stderr?: string }).stderr ?? '').trim() || null;
+  }
+}
+
+const num = (x: number | null, digits: number): string => (x === null ? '–' : x.toFixed(digits));
+
+function progress(index: number, total: number, row: LoadRow): string {
+  const hop = hopCpuUsPerCall(row);
+  const figures = row.load_error
+    ? `failed: ${row.load_error}`
+    : `${num(row.calls_per_s, 0)} calls/s  p50 ${num(row.p50_ms, 2)} ms  p99 ${num(row.p99_ms, 2)} ms` +
+      `${row.path !== 'direct' && hop !== null ? `  hop ${hop.toFixed(0)} µs/call` : ''}  errors ${row.errors}`;
+  return `[${index}/${total}] ${row.title.padEnd(31)} ${row.path.padEnd(6)}  ${figures}`;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  const started = Date.now();
+  const [loadAtStart = 0] = loadavg();
+  if (loadAtStart > 0.5) {
+    say(
+      `bench: warning: load average ${loadAtStart.toFixed(2)} — other work shares the CPUs; figures will be noisy`,
+    );
+  }
+  const workDir = mkdtempSync(join(tmpdir(), 'custos-bench-'));
+  const resultsDir = join(REPO_ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const resultsFile = join(resultsDir, `bench-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}.jsonl`);
+  const record = (value: object): void => appendFileSync(resultsFile, `${JSON.stringify(value)}\n`);
+  let keepLogs = false;
+
+  const upstream = await startUpstream(workDir);
+  const hops = new Map<PathName, Hop>();
+  hops.set('direct', { url: upstream.url, pids: [], child: upstream.child });
+  if (flags.paths.includes('nginx')) {
+    const missing = ensureNginx();
+    if (missing) say(`bench: skipping the nginx rows: ${missing}`);
+    else {
+      try {
+        hops.set('nginx', await startNginx(workDir, upstream.url));
+      } catch (err) {
+        keepLogs = true;
+        say(`bench: skipping the nginx rows: nginx did not start: ${(err as Error).message}`);
+      }
+    }
+  }
+  let custosSkipped: string | null = null;
+  if (flags.paths.includes('custos')) {
+    const stale = staleBuildWarning();
+    if (stale) say(`bench: warning: ${stale}`);
+    if (!custosCommand().built) say('bench: dist/ is missing; running Custos from src/ through tsx');
+    try {
+      const dir = join(workDir, 'custos');
+      hops.set('custos', await startCustos(writeCustosConfig(dir, upstream.url), join(dir, 'custos.log')));
+    } catch (err) {
+      custosSkipped = (err as Error).message;
+      keepLogs = true;
+      say(`bench: skipping the custos rows: custos serve did not start: ${custosSkipped}`);
+    }
+  }
+  const paths = flags.paths.filter((p) => hops.has(p));
+  record({
+    kind: 'meta',
+    node: process.version,
+    cpus: cpus().length,
+    load_average_at_start: loadAtStart,
+    nginx: hops.has('nginx') ? nginxVersion() : null,
+    custos: hops.has('custos') ? (custosCommand().built ? 'dist' : 'src (tsx)') : null,
+    custos_skipped: custosSkipped,
+    duration_s: flags.timing.durationS,
+    warmup_s: flags.timing.warmupS,
+    cases: flags.cases.map((c) => c.id),
+    paths,
+    at: new Date().toISOString(),
+  });
+  say(
+    `bench: ${flags.cases.length} cases × ${paths.join(', ')}; ` +
+      `${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row (work dir ${workDir})`,
+  );
+
+  const rows: LoadRow[] = [];
+  const total = flags.cases.length * paths.length;
+  for (const benchCase of flags.cases as BenchCase[]) {
+    for (const path of paths) {
+      const hop = hops.get(path);
+      if (!hop) continue;
+      const row = await measureRow(benchCase, path, hop.url, hop.pids, upstream.pids, flags.timing);
+      if (row.load_error) keepLogs = true;
+      rows.push(row);
+      record(row);
+      say(progress(rows.length, total, row));
+    }
+  }
+  for (const [path, hop] of hops) if (path !== 'direct') await hop.child.stop();
+
+  let coldStart: ColdStartRecord | null = null;
+  let idleRss: IdleRssRecord | null = null;
+  if (hops.has('custos')) {
+    if (flags.coldStarts > 0) {
+      say(`bench: cold start × ${flags.coldStarts} ...`);
+      coldStart = await measureColdStart(workDir, upstream.url, flags.coldStarts).catch((err: Error) => {
+        say(`bench: cold start failed: ${err.message}`);
+        keepLogs = true;
+        return null;
+      });
+      if (coldStart) record(coldStart);
+    }
+    if (flags.idleSessions > 0) {
+      say(`bench: opening ${flags.idleSessions} idle sessions through a fresh Custos ...`);
+      idleRss = await measureIdleRss(workDir, upstream.url, flags.idleSessions).catch((err: Error) => {
+        say(`bench: idle RSS failed: ${err.message}`);
+        keepLogs = true;
+        return null;
+      });
+      if (idleRss) record(idleRss);
+    }
+  }
+  await upstream.child.stop();
+
+  const seconds = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(`\n${formatLoadTable(rows)}\n\n`);
+  if (hops.has('custos')) process.stdout.write(`${formatTargets(rows, { coldStart, idleRss })}\n\n`);
+  process.stdout.write(
+    `Node ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(2)} at start, ` +
+      `${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row; whole run ${seconds} s.\n` +
+      `hop CPU = user+system CPU of the proxy process (/proc/PID/stat) over the window ÷ calls in it; ` +
+      `calls/s drifts ±25 % between runs, hop CPU ±15 % (docs/bench.md).\n` +
+      `wrote ${resultsFile}\n`,
+  );
+  if (keepLogs) process.stdout.write(`server logs kept in ${workDir}\n`);
+  else rmSync(workDir, { recursive: true, force: true });
+}
+
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  killAllChildren();
+  process.exit(1);
+});
