@@ -1,16 +1,20 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { startCrmHttp } from '../../demo/crm/server.ts';
+import { PERSONAS, startDemoIssuer } from '../../demo/idp/issuer.ts';
 import { parseConfig } from '../config/index.ts';
 import { log } from '../core/log.ts';
 import { startGateway } from '../gateway/server.ts';
-import { onShutdown, warnIfOpen } from './serve.ts';
+import { onShutdown } from './serve.ts';
 
 export interface DemoOptions {
   host: string;
   port: number;
-  db?: string;
+  /** Where the demo keeps its store, signing key and SCIM token (default .custos/). */
+  dir?: string;
 }
 
 /** The stdio entry of the demo server, from the built tree or, under tsx, from the sources. */
@@ -25,49 +29,91 @@ function crmStdioCommand(): { command: string; args: string[] } {
   return { command: process.execPath, args: [resolve(dirname(here), '../../demo/crm/stdio.js')] };
 }
 
-/** `custos demo`: the embedded default — SQLite, the demo CRM server over HTTP and over stdio. */
+/** A secret file created once with mode 0600. */
+function ensureSecretFile(file: string): void {
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+}
+
+/**
+ * `custos demo`: the embedded default — SQLite, the bundled demo identity provider (people and a
+ * CI system), and the demo CRM server over HTTP and over stdio, every caller authenticated.
+ */
 export async function runDemo(opts: DemoOptions): Promise<void> {
-  const db = resolve(opts.db ?? '.custos/demo.db');
-  mkdirSync(dirname(db), { recursive: true });
+  const dir = resolve(opts.dir ?? '.custos');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const scimTokenFile = join(dir, 'scim-token');
+  ensureSecretFile(scimTokenFile);
   const crm = await startCrmHttp({ host: '127.0.0.1', port: 0 });
+  const idp = await startDemoIssuer();
   const stdio = crmStdioCommand();
-  const config = parseConfig(
-    {
-      listen: { host: opts.host, port: opts.port },
-      auth: { mode: 'none' },
-      store: { sqlite: { path: db } },
-      servers: {
-        crm: { http: { url: crm.url }, description: 'demo CRM with fake customer data (HTTP)' },
-        'crm-stdio': {
-          stdio: { command: stdio.command, args: stdio.args },
-          description: 'the same server over stdio',
-        },
+  const raw = {
+    listen: { host: opts.host, port: opts.port },
+    auth: {
+      mode: 'tokens',
+      issuers: [
+        { name: 'demo', kind: 'oidc', issuer: idp.peopleIssuer, algorithms: ['ES256'] },
+        { name: 'demo-ci', kind: 'github-actions', issuer: idp.ciIssuer, algorithms: ['ES256'] },
+      ],
+      gatewayTokens: { keyFile: join(dir, 'signing-key.json'), maxTtlSeconds: 8 * 3600 },
+      scim: { tokenFile: scimTokenFile },
+    },
+    store: { sqlite: { path: join(dir, 'demo.db') } },
+    servers: {
+      crm: {
+        http: { url: crm.url },
+        description: 'demo CRM with fake customer data (HTTP)',
+        scopes: ['crm'],
+      },
+      'crm-stdio': {
+        stdio: { command: stdio.command, args: stdio.args },
+        description: 'the same server over stdio',
+        scopes: ['crm'],
       },
     },
-    'custos demo',
+  };
+  const config = parseConfig(raw, 'custos demo');
+  // The same configuration as a file, so `custos token … --config` works against this demo.
+  const configFile = join(dir, 'demo.yaml');
+  writeFileSync(
+    configFile,
+    `# written by custos demo; the issuer URLs change on every start\n${stringify(raw)}`,
+    {
+      mode: 0o600,
+    },
   );
-  warnIfOpen(config);
   const gateway = await startGateway(config);
   const url = gateway.routes.get('crm') as string;
+  const tokens: string[] = [];
+  for (const p of PERSONAS)
+    tokens.push(`  ${p.name.padEnd(6)} ${p.description}\n         ${await idp.mint(p, gateway.url)}`);
+  const alice = await idp.mint(PERSONAS[0] as (typeof PERSONAS)[number], gateway.url);
+
   process.stdout.write(`custos listening on ${gateway.url}
 custos route crm ${url}
 custos route crm-stdio ${gateway.routes.get('crm-stdio')}
 
-Demo: a CRM MCP server with fake customer data behind Custos (store: ${db}).
-Callers are not authenticated in this demo (auth.mode: none).
+Demo: a CRM MCP server with fake customer data behind Custos (store: ${join(dir, 'demo.db')}).
+Every caller needs a token. Tokens from the bundled demo identity provider (valid 8 hours):
+${tokens.join('\n')}
 
-Claude Desktop (claude_desktop_config.json):
-  { "mcpServers": { "custos-crm": { "command": "npx", "args": ["-y", "mcp-remote", "${url}"] } } }
-VS Code (.vscode/mcp.json):
-  { "servers": { "custos-crm": { "type": "http", "url": "${url}" } } }
+Claude Desktop (claude_desktop_config.json), as alice:
+  { "mcpServers": { "custos-crm": { "command": "npx", "args": ["-y", "mcp-remote", "${url}", "--header", "Authorization: Bearer ${alice}"] } } }
+VS Code (.vscode/mcp.json), as alice:
+  { "servers": { "custos-crm": { "type": "http", "url": "${url}", "headers": { "Authorization": "Bearer ${alice}" } } } }
 MCP Inspector:
-  npx @modelcontextprotocol/inspector --transport http --server-url ${url}
+  npx @modelcontextprotocol/inspector --transport http --server-url ${url}   (Authentication → Bearer token)
+
+Gateway tokens for what has no IdP, and instant revocation:
+  npx custos token issue --config ${configFile} --subject reporting-bot --group reporting --ttl 1h
+  npx custos token revoke --config ${configFile} --subject demo:u-bob-0002
+SCIM deprovisioning: ${gateway.url}/scim/v2/Users (bearer token in ${scimTokenFile})
 
 Ctrl-C stops it.
 `);
   onShutdown(async () => {
     await gateway.close();
     await crm.close();
+    await idp.close();
     log('info', 'demo stopped');
   });
 }

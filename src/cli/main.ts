@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../config/index.ts';
-import { runDemo } from './demo.ts';
-import { serve } from './serve.ts';
+
+// Each command loads only what it needs: `serve` must start fast and small, and the demo pulls
+// in both MCP SDKs.
 
 const USAGE = `usage: custos <command> [options]
 
 commands:
   serve --config <file>   start the gateway with a config file (docs/config.md)
-  demo [--port <n>]       start the gateway with the bundled demo MCP server on SQLite
+  demo [--port <n>] [--dir <d>]
+                          start the gateway with the bundled demo identity provider and
+                          demo MCP server on SQLite (state in .custos/)
+  token issue|list|revoke --config <file> …
+                          gateway tokens for what has no identity provider (docs/identity.md)
+  credentials status --config <file> [--json]
+                          which secret version each upstream uses (never the secret)
   help                    this text
 `;
 
@@ -25,21 +32,31 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('custos serve: --config <file> is required\n');
         return 2;
       }
+      const { serve } = await import('./serve.ts');
       await serve(loadConfigFile(values.config));
       return -1; // keeps running
     }
     case 'demo': {
       const { values } = parseArgs({
         args: rest,
-        options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } },
+        options: { port: { type: 'string' }, host: { type: 'string' }, dir: { type: 'string' } },
         strict: true,
       });
+      const { runDemo } = await import('./demo.ts');
       await runDemo({
         port: values.port === undefined ? 8080 : Number(values.port),
         host: values.host ?? '127.0.0.1',
-        ...(values.db !== undefined ? { db: values.db } : {}),
+        ...(values.dir !== undefined ? { dir: values.dir } : {}),
       });
       return -1;
+    }
+    case 'token': {
+      const { runTokenCommand } = await import('./token.ts');
+      return runTokenCommand(rest);
+    }
+    case 'credentials': {
+      const { runCredentialsCommand } = await import('./credentials.ts');
+      return runCredentialsCommand(rest);
     }
     case undefined:
     case 'help':

@@ -53,8 +53,22 @@ function resolvePaths(config: Readonly<Config>, base: string): Readonly<Config> 
   const copy = structuredClone(config) as Config;
   const p = copy.store.sqlite.path;
   if (p !== ':memory:' && !isAbsolute(p)) copy.store.sqlite.path = resolve(base, p);
+  // Secrets files too: `custos serve` and `custos token` must find the same signing key
+  // whatever directory each was started from.
+  if (copy.auth.mode === 'tokens') {
+    copy.auth.gatewayTokens.keyFile = resolve(base, copy.auth.gatewayTokens.keyFile);
+    if (copy.auth.scim) copy.auth.scim.tokenFile = resolve(base, copy.auth.scim.tokenFile);
+  }
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   for (const s of Object.values(copy.servers)) {
-    if (s.stdio?.cwd !== undefined && !isAbsolute(s.stdio.cwd)) s.stdio.cwd = resolve(base, s.stdio.cwd);
+    if (s.stdio?.cwd !== undefined) s.stdio.cwd = at(s.stdio.cwd);
+    if (s.credentials?.file !== undefined) s.credentials.file = at(s.credentials.file);
+    const te = s.credentials?.tokenExchange;
+    if (te?.clientSecretFile !== undefined) te.clientSecretFile = at(te.clientSecretFile);
+  }
+  if (copy.auth.mode === 'tokens') {
+    copy.auth.gatewayTokens.keyFile = at(copy.auth.gatewayTokens.keyFile);
+    if (copy.auth.scim) copy.auth.scim.tokenFile = at(copy.auth.scim.tokenFile);
   }
   return deepFreeze(copy);
 }

@@ -45,7 +45,19 @@ export const ERROR_SPECS = {
   CUSTOS_UPSTREAM_UNAVAILABLE: { http: 502, rpc: -32090, message: 'Upstream MCP server unavailable' },
   CUSTOS_UPSTREAM_TIMEOUT: { http: 504, rpc: -32091, message: 'Upstream MCP server timed out' },
   CUSTOS_UPSTREAM_EXITED: { http: 502, rpc: -32092, message: 'Upstream MCP server process exited' },
+  CUSTOS_UPSTREAM_CREDENTIAL: { http: 502, rpc: -32096, message: 'Upstream credential unavailable' },
   CUSTOS_SHUTTING_DOWN: { http: 503, rpc: -32094, message: 'Gateway is shutting down' },
+  CUSTOS_UNAUTHENTICATED: {
+    http: 401,
+    rpc: -32097,
+    message: 'Unauthorized: a valid bearer token is required',
+  },
+  CUSTOS_INSUFFICIENT_SCOPE: {
+    http: 403,
+    rpc: -32098,
+    message: 'Forbidden: the token lacks a required scope',
+  },
+  CUSTOS_REVOKED: { http: 401, rpc: -32099, message: 'Unauthorized: this identity has been revoked' },
   CUSTOS_INTERNAL: { http: 500, rpc: -32603, message: 'Internal gateway error' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -59,8 +71,13 @@ export class GatewayError extends Error {
   readonly retryAfter: number | undefined;
   /** Safe to show the client: names a server or a limit, never a secret or a payload. */
   readonly detail: string | undefined;
+  /** The WWW-Authenticate challenge for 401/403 answers (RFC 6750 §3, RFC 9728 §5.1). */
+  readonly challenge: string | undefined;
 
-  constructor(code: ErrorCode, opts: { detail?: string; retryAfter?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    opts: { detail?: string; retryAfter?: number; challenge?: string; cause?: unknown } = {},
+  ) {
     const spec: ErrorSpec = ERROR_SPECS[code];
     super(opts.detail ? `${spec.message}: ${opts.detail}` : spec.message, { cause: opts.cause });
     this.name = 'GatewayError';
@@ -69,6 +86,7 @@ export class GatewayError extends Error {
     this.rpc = spec.rpc;
     this.retryAfter = opts.retryAfter;
     this.detail = opts.detail;
+    this.challenge = opts.challenge;
   }
 }
 

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/index.ts';
+import type { ServerCredential } from '../credentials/step.ts';
 import type { Identity } from '../identity/types.ts';
 import type { Session, SessionTable } from '../session/index.ts';
 import type { Era, Outcome, Store } from '../store/index.ts';
+import type { GatewayError } from './errors.ts';
 import type { JsonRpcMessage } from './jsonrpc.ts';
 
 export type { Identity };
@@ -26,6 +28,10 @@ export interface GatewayContext {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   /** Streams that carry no request that could finish (GET, subscriptions/listen): ended at drain. */
   readonly longLived: Set<{ end(): void }>;
+  /** The authenticate step for the configured auth.mode, built at boot. */
+  authenticate: (ex: Exchange) => void | Promise<void>;
+  /** Upstream credentials by server name, built at boot. */
+  readonly credentials: ReadonlyMap<string, ServerCredential>;
   /** The Host header check, compiled from the config at boot. */
   readonly allowHost: (host: string | undefined) => boolean;
   readonly allowOrigin: (origin: string | undefined) => boolean;
@@ -53,6 +59,8 @@ export interface Exchange {
   /** Set by the credential step: what the upstream call carries (HTTP headers, stdio environment). */
   upstreamHeaders: Record<string, string> | undefined;
   upstreamEnv: Record<string, string> | undefined;
+  /** Set by the upstream while it works on the exchange: ends it now with this error (revocation). */
+  cancel: ((err: GatewayError) => void) | undefined;
   session: Session | undefined;
   /** Set once the upstream answered (first byte of its response). */
   upstreamNs: bigint | undefined;

@@ -1,5 +1,5 @@
 import type { Exchange } from '../core/exchange.ts';
-import { authenticateNone } from '../identity/index.ts';
+import { attachCredential } from '../credentials/step.ts';
 import { attachSession } from '../session/step.ts';
 import { ingress } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
@@ -14,8 +14,9 @@ export type Step = (ex: Exchange) => void | Promise<void> | (() => void) | undef
 /** The data path, in order (DESIGN.md). Later issues insert their steps here, and only here. */
 export const STEPS: readonly (readonly [name: string, step: Step])[] = [
   ['ingress', ingress], // Streamable HTTP rules: method, Origin, Accept, body limit, JSON-RPC shape, era
-  ['authenticate', authenticateNone], // who is calling (auth.mode: none until the identity issue)
+  ['authenticate', (ex) => ex.ctx.authenticate(ex)], // who is calling: a verified token (or auth.mode: none)
   ['session', attachSession], // legacy session ↔ upstream session, bound to the caller; concurrency limits
+  ['credential', attachCredential], // the upstream's secret, held by the gateway; the caller's token never forwarded
   ['forward', (ex) => ex.upstream.forward(ex)], // the upstream (HTTP or stdio), answer streamed back
 ];
 

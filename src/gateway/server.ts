@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
+import { buildServerCredentials } from '../credentials/step.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
+import { buildAuth } from './auth.ts';
 import { runExchange } from './pipeline.ts';
 
 export const ROUTE_PREFIX = '/mcp/';
@@ -44,20 +46,37 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     store,
     sessions,
     upstreams,
+    authenticate: () => {
+      throw new GatewayError('CUSTOS_SHUTTING_DOWN', { retryAfter: 1 });
+    },
+    credentials: buildServerCredentials(config),
     longLived: new Set(),
     allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
     allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),
     draining: false,
   };
   const inflight = new Set<Promise<void>>();
+  const exchanges = new Set<Exchange>();
+  let extraRoute: (
+    path: string,
+  ) => ((req: IncomingMessage, res: ServerResponse) => void | Promise<void>) | undefined = () => undefined;
 
-  const server: Server = createServer((req, res) => {
-    const p = handle(ctx, req, res);
+  // Until authentication is built (it needs the listening URL), requests wait for it.
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((r) => {
+    markReady = r;
+  });
+  let onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    void ready.then(() => onRequest(req, res));
+  };
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    const p = handle(ctx, req, res, exchanges, extraRoute);
     if (p) {
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
     }
-  });
+  };
+  const server: Server = createServer((req, res) => onRequest(req, res));
   // Reading a request body may take this long; answers (streams) are not limited by it.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
@@ -75,6 +94,21 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   const url = `http://${host}:${addr.port}`;
   const routes = new Map<string, string>();
   for (const name of upstreams.keys()) routes.set(name, `${url}${ROUTE_PREFIX}${name}`);
+  const base =
+    config.auth.mode === 'tokens' && config.auth.resource ? config.auth.resource.replace(/\/$/, '') : url;
+  let auth: Awaited<ReturnType<typeof buildAuth>>;
+  try {
+    auth = await buildAuth(config, store, base);
+  } catch (err) {
+    server.close();
+    await store.close();
+    throw err;
+  }
+  ctx.authenticate = auth.authenticate;
+  extraRoute = auth.route;
+  auth.watch(ctx, exchanges);
+  onRequest = serve;
+  markReady();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -89,6 +123,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       sessions.closeAll();
       server.closeAllConnections();
       await Promise.allSettled([...upstreams.values()].map((u) => u.close()));
+      auth.close();
+      for (const c of ctx.credentials.values()) c.close();
       await store.close();
     })();
     return closing;
@@ -98,7 +134,15 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
 
 const ALLOWED_METHODS = 'GET, POST, DELETE';
 
-function handle(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+function handle(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  exchanges: Set<Exchange>,
+  extraRoute: (
+    path: string,
+  ) => ((req: IncomingMessage, res: ServerResponse) => void | Promise<void>) | undefined,
+): Promise<void> | undefined {
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
@@ -107,6 +151,19 @@ function handle(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse):
       .writeHead(ctx.draining ? 503 : 200, { 'content-type': 'text/plain' })
       .end(ctx.draining ? 'draining' : 'ok');
     return undefined;
+  }
+  if (!path.startsWith(ROUTE_PREFIX)) {
+    const extra = extraRoute(path);
+    if (extra) {
+      if (!ctx.allowHost(req.headers.host)) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: Host not allowed');
+        return undefined;
+      }
+      return Promise.resolve(extra(req, res)).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal error');
+        else res.destroy();
+      });
+    }
   }
   const name = path.startsWith(ROUTE_PREFIX) ? path.slice(ROUTE_PREFIX.length).replace(/\/$/, '') : undefined;
   const upstream = name === undefined ? undefined : ctx.upstreams.get(name);
@@ -139,7 +196,8 @@ function handle(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse):
     );
     res.setHeader('vary', 'Origin');
   }
-  return runExchange(ex);
+  exchanges.add(ex);
+  return runExchange(ex).finally(() => exchanges.delete(ex));
 }
 
 function newExchange(
@@ -167,6 +225,7 @@ function newExchange(
     token: undefined,
     upstreamHeaders: undefined,
     upstreamEnv: undefined,
+    cancel: undefined,
     session: undefined,
     upstreamNs: undefined,
     bytesOut: 0,

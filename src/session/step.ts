@@ -5,7 +5,8 @@ import type { Exchange } from '../core/exchange.ts';
 /** Attaches the legacy session (or opens one for initialize) and applies the concurrency limits. */
 export function attachSession(ex: Exchange): (() => void) | undefined {
   const { sessions } = ex.ctx;
-  const caller = (ex.identity as NonNullable<Exchange['identity']>).subject;
+  const identity = ex.identity as NonNullable<Exchange['identity']>;
+  const caller = identity.subject;
   const raw = ex.req.headers['mcp-session-id'];
   const sid = Array.isArray(raw) ? raw[0] : raw;
   // MCP 2026-07-28: a session id on a modern request is ignored.
@@ -19,7 +20,7 @@ export function attachSession(ex: Exchange): (() => void) | undefined {
       const init = ex.messages[0];
       const session = sessions.open(
         ex.upstream.name,
-        caller,
+        identity,
         init.params?.protocolVersion as string | undefined,
       );
       ex.session = session;
@@ -40,7 +41,7 @@ export function attachSession(ex: Exchange): (() => void) | undefined {
     sessions.enterCaller(caller);
     return () => sessions.leaveCaller(caller);
   }
-  const session = sessions.find(sid, ex.upstream.name, caller);
+  const session = sessions.find(sid, ex.upstream.name, identity);
   if (ex.protocolVersion !== undefined) session.protocolVersion = ex.protocolVersion;
   // Batches exist only in 2025-03-26 (and the JSON-RPC of 2024-11-05); that version predates the
   // MCP-Protocol-Version header, so the session's negotiated version decides.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../core/errors.ts';
+import type { Identity } from '../identity/types.ts';
 
 // Legacy-era sessions (2025-03-26 … 2025-11-25 Streamable HTTP): the gateway mints its own
 // Mcp-Session-Id and maps it to the upstream's, so a client never learns or guesses the
@@ -15,8 +16,10 @@ export interface SessionLimits {
 export interface Session {
   readonly id: string;
   readonly server: string;
-  /** Who opened it; another caller presenting this id gets 404 (identity issue binds it to a subject). */
+  /** The subject that opened it; another caller presenting this id gets 404. */
   readonly caller: string;
+  /** The latest verified identity of that subject (a refreshed token replaces it), for revocation. */
+  identity: Identity | undefined;
   readonly createdAt: number;
   lastSeen: number;
   protocolVersion: string | undefined;
@@ -50,7 +53,8 @@ export class SessionTable {
   }
 
   /** Opens a session for `caller`, or throws 503/429 when a limit is reached. */
-  open(server: string, caller: string, protocolVersion: string | undefined): Session {
+  open(server: string, identity: Identity, protocolVersion: string | undefined): Session {
+    const caller = identity.subject;
     if (this.#byId.size >= this.#limits.sessions) {
       throw new GatewayError('CUSTOS_SESSION_LIMIT', { retryAfter: 30 });
     }
@@ -63,6 +67,7 @@ export class SessionTable {
       id: randomUUID(),
       server,
       caller,
+      identity,
       createdAt: now,
       lastSeen: now,
       protocolVersion,
@@ -77,15 +82,27 @@ export class SessionTable {
     return session;
   }
 
-  /** The session with this id for this caller and server; 404 otherwise, whoever owns it. */
-  find(id: string, server: string, caller: string): Session {
+  /** The session with this id for this identity and server; 404 otherwise, whoever owns it. */
+  find(id: string, server: string, identity: Identity): Session {
     const s = this.#byId.get(id);
     // The same answer for "unknown" and "someone else's": no oracle for valid session ids.
-    if (!s || s.closed || s.server !== server || s.caller !== caller) {
+    if (!s || s.closed || s.server !== server || s.caller !== identity.subject) {
       throw new GatewayError('CUSTOS_SESSION_NOT_FOUND');
     }
+    s.identity = identity;
     s.lastSeen = Date.now();
     return s;
+  }
+
+  /** A session by id whoever owns it: for administration and tests, never for a caller's request. */
+  get(id: string): Session | undefined {
+    const s = this.#byId.get(id);
+    return s && !s.closed ? s : undefined;
+  }
+
+  /** Every open session (for revocation sweeps; not for the request path). */
+  all(): IterableIterator<Session> {
+    return this.#byId.values();
   }
 
   /** Counts a request in flight on the session; throws 429 over the limit. */

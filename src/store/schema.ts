@@ -25,6 +25,37 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX exchanges_received_at ON exchanges (received_at);
    CREATE INDEX exchanges_session ON exchanges (session_id) WHERE session_id IS NOT NULL;`,
+  // Identity: what was issued (never the token itself), the revocation log every replica polls
+  // by seq, and the SCIM users the company's directory provisions (RFC 7643 §4.1).
+  `CREATE TABLE issued_tokens (
+     jti TEXT PRIMARY KEY,
+     subject TEXT NOT NULL,
+     groups TEXT NOT NULL,
+     scopes TEXT NOT NULL,
+     issued_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     revoked_at INTEGER,
+     description TEXT
+   );
+   CREATE INDEX issued_tokens_subject ON issued_tokens (subject);
+   CREATE TABLE revocations (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL CHECK (kind IN ('token', 'subject', 'user')),
+     value TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     reason TEXT,
+     action TEXT NOT NULL DEFAULT 'revoke' CHECK (action IN ('revoke', 'lift'))
+   );
+   CREATE INDEX revocations_target ON revocations (kind, value);
+   CREATE TABLE scim_users (
+     id TEXT PRIMARY KEY,
+     user_name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+     external_id TEXT,
+     display_name TEXT,
+     active INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
 ];
 
 export const INSERT_EXCHANGE = `INSERT INTO exchanges (id, received_at, server, era, protocol_version, session_id, caller,
@@ -63,11 +94,14 @@ export function prepareDatabase(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening a new
+  // file at once (the CLI beside a starting gateway) do not both run the same migration.
+  const migrate = db.transaction(() => {
+    const v = version();
+    if (v >= MIGRATIONS.length) return;
+    db.exec(MIGRATIONS[v] as string);
+    db.pragma(`user_version = ${v + 1}`);
+  });
+  while (version() < MIGRATIONS.length) migrate.immediate();
 }

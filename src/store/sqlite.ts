@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { log } from '../core/log.ts';
+import { createIdentityStore } from './identity-sql.ts';
 import { EXCHANGE_COLUMNS, exchangeRow, INSERT_EXCHANGE, prepareDatabase } from './schema.ts';
 import type { ExchangeQuery, ExchangeRecord, Store } from './types.ts';
 
@@ -16,7 +17,9 @@ const FLUSH_TIMEOUT_MS = 10_000;
 /**
  * The embedded store. For a file, commits run on a worker thread (an fsync per commit would stall
  * every request); reads use a connection of their own (WAL lets them run beside the writer).
- * ':memory:' has no file to share, so it writes in-process.
+ * ':memory:' has no file to share, so it writes in-process. Identity writes (issued tokens,
+ * revocations, SCIM users) are rare and must be visible to other processes at once, so they
+ * commit synchronously on the main-thread connection instead of the batching writer.
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const memory = opts.path === ':memory:';
@@ -47,6 +50,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   };
 
   return {
+    ...createIdentityStore(reader),
     recordExchange(record) {
       if (closed) throw new Error('store is closed');
       queue.push(record);
@@ -132,6 +136,9 @@ function workerWriter(path: string): Writer {
     },
     close() {
       return new Promise((resolve) => {
+        // Unref'd while running; closing must hold the process open until the writer is done,
+        // or a short-lived process (`custos token …`) would exit with the close still pending.
+        worker.ref();
         worker.once('exit', () => resolve());
         worker.postMessage({ close: true });
       });

@@ -32,7 +32,90 @@ export interface ExchangeQuery {
   limit?: number;
 }
 
-export interface Store {
+/** A token the gateway issued: what it grants and until when. Never the token string itself. */
+export interface IssuedToken {
+  jti: string;
+  subject: string;
+  groups: string[];
+  scopes: string[];
+  issuedAt: number; // ms since epoch
+  expiresAt: number;
+  revokedAt: number | null;
+  description: string | null;
+}
+
+export interface IssuedTokenQuery {
+  subject?: string;
+  limit?: number;
+}
+
+export type RevocationKind = 'token' | 'subject' | 'user';
+
+/**
+ * One entry of the append-only revocation log. `lift` undoes an earlier revoke of the same
+ * target (a SCIM user reactivated); readers replay the log in `seq` order.
+ */
+export interface RevocationRecord {
+  seq: number;
+  kind: RevocationKind;
+  /** A token id, a full subject (`custos:ci-nightly`) or a lower-cased SCIM userName. */
+  value: string;
+  at: number; // ms since epoch
+  reason: string | null;
+  action: 'revoke' | 'lift';
+}
+
+export type NewRevocation = Omit<RevocationRecord, 'seq' | 'reason' | 'action'> & {
+  reason?: string | null;
+  action?: 'revoke' | 'lift';
+};
+
+/** The few SCIM User attributes Custos keeps (RFC 7643 §4.1); everything else an IdP sends is dropped. */
+export interface ScimUser {
+  id: string;
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  active: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ScimUserQuery {
+  /** Compared case-insensitively (userName is caseExact: false, RFC 7643 §4.1.1). */
+  userName?: string;
+  externalId?: string;
+  /** 1-based, as SCIM counts (RFC 7644 §3.4.2.4). */
+  startIndex?: number;
+  count?: number;
+}
+
+/**
+ * Identity state: rare admin writes that another process (the CLI beside a running gateway)
+ * must see at once, so each is committed synchronously on the main-thread connection.
+ */
+export interface IdentityStore {
+  recordIssuedToken(token: IssuedToken): void;
+  listIssuedTokens(query?: IssuedTokenQuery): IssuedToken[];
+  getIssuedToken(jti: string): IssuedToken | undefined;
+  /** Appends to the log; a token revoke also stamps the token's revokedAt, in the same transaction. */
+  addRevocation(revocation: NewRevocation): RevocationRecord;
+  /** The log after `seq`, in order (0: all of it). */
+  revocationsSince(seq: number): RevocationRecord[];
+  /** Whether the latest log entry for this user (lower-cased userName) is a revoke. */
+  isUserRevoked(user: string): boolean;
+  /** false when the userName is taken. `event` is committed in the same transaction. */
+  createScimUser(user: ScimUser, event?: NewRevocation): boolean;
+  getScimUser(id: string): ScimUser | undefined;
+  findScimUsers(query?: ScimUserQuery): { total: number; users: ScimUser[] };
+  /** Replaces the stored user with the same id. */
+  updateScimUser(user: ScimUser, event?: NewRevocation): 'ok' | 'not-found' | 'conflict';
+  deleteScimUser(id: string, event?: NewRevocation): boolean;
+  /** userNames of users with active = false. */
+  listInactiveScimUsers(): string[];
+}
+
+export interface Store extends IdentityStore {
   /** Queues a record; it is committed within the batching window (see flush). */
   recordExchange(record: ExchangeRecord): void;
   /** Commits everything queued so far; blocks until it is on disk (not for the request path). */

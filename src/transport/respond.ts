@@ -50,6 +50,7 @@ export function answerError(ex: Exchange, thrown: unknown): GatewayError {
       'content-length': Buffer.byteLength(body),
     };
     if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+    if (err.challenge !== undefined) headers['www-authenticate'] = err.challenge;
     // An unread oversized body is dropped with the connection.
     if (err.code === 'CUSTOS_BODY_TOO_LARGE') headers.connection = 'close';
     writeHead(ex, err.http, headers);

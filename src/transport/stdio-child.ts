@@ -50,14 +50,20 @@ export class StdioChild {
   #buffered: Buffer[] = [];
   #bufferedBytes = 0;
 
-  constructor(cfg: Readonly<StdioUpstreamConfig>, budget: ProcessBudget, events: StdioChildEvents) {
+  constructor(
+    cfg: Readonly<StdioUpstreamConfig>,
+    budget: ProcessBudget,
+    events: StdioChildEvents,
+    /** The upstream credential (credential step), added last so configuration cannot shadow it. */
+    credentialEnv?: Readonly<Record<string, string>>,
+  ) {
     // A minimal environment: the gateway's own (its secrets included) is not inherited.
     const env: Record<string, string> = Object.create(null);
     for (const k of ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_OPTIONS', 'SystemRoot']) {
       const v = process.env[k];
       if (v !== undefined && !(k === 'NODE_OPTIONS' && v.includes('--inspect'))) env[k] = v;
     }
-    Object.assign(env, cfg.env);
+    Object.assign(env, cfg.env, credentialEnv);
     this.#proc = budget.take(() =>
       spawn(cfg.command, cfg.args, {
         env,

@@ -62,14 +62,20 @@ export class LegacyStdioSession {
     budget: ProcessBudget,
     session: Session,
     timeoutMs: number,
+    credentialEnv?: Readonly<Record<string, string>>,
   ) {
     this.#name = name;
     this.#session = session;
     this.#timeoutMs = timeoutMs;
-    this.#child = new StdioChild(cfg, budget, {
-      onMessage: (m) => this.#route(m),
-      onExit: () => this.#onExit(),
-    });
+    this.#child = new StdioChild(
+      cfg,
+      budget,
+      {
+        onMessage: (m) => this.#route(m),
+        onExit: () => this.#onExit(),
+      },
+      credentialEnv,
+    );
   }
 
   get pid(): number | undefined {
@@ -115,6 +121,7 @@ export class LegacyStdioSession {
       this.#arm(p);
     }
     this.#streams.set(stream.streamId, stream);
+    ex.cancel = (err) => this.#cancelGroup(group, err);
     const done = new Promise<void>((resolve) => stream.whenEnded(resolve));
     stream.whenEnded(() => this.#streams.delete(stream.streamId));
     this.#child.send(ex.messages[0] as JsonRpcMessage, ex.isBatch ? undefined : ex.body);
@@ -146,6 +153,7 @@ export class LegacyStdioSession {
     const stream = new AnswerStream(ex, { preferJson: false, log: this.#events });
     this.#getStream = stream;
     stream.open();
+    ex.cancel = () => stream.end();
     const handle = { end: () => stream.end() };
     this.#session.streams.add(handle);
     ex.ctx.longLived.add(handle);
@@ -202,6 +210,29 @@ export class LegacyStdioSession {
     } catch {
       // exited meanwhile
     }
+  }
+
+  /** Ends every request of one POST with `err`, and tells the child they are cancelled. */
+  #cancelGroup(group: AnswerGroup, err: GatewayError): void {
+    const ids: JsonRpcId[] = [];
+    for (const p of [...this.#pending.values()]) {
+      if (p.group !== group) continue;
+      if (p.timer) clearTimeout(p.timer);
+      this.#pending.delete(key(p.id));
+      if (p.progressToken !== undefined) this.#progress.delete(p.progressToken);
+      ids.push(p.id);
+      try {
+        this.#child.send({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: p.id, reason: err.code },
+        });
+      } catch {
+        // exited meanwhile
+      }
+    }
+    group.open = 0;
+    group.stream.fail(err, ids);
   }
 
   #cancelled(requestId: unknown): void {

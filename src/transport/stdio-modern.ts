@@ -36,18 +36,21 @@ export class ModernStdioUpstream {
     this.#timeoutMs = timeoutMs;
   }
 
-  #ensureChild(): StdioChild {
+  /** The shared child, spawned on first use with the credential of the exchange that needed it. */
+  #ensureChild(credentialEnv: Readonly<Record<string, string>> | undefined): StdioChild {
     if (this.#child && !this.#child.exited) return this.#child;
-    this.#child = new StdioChild(this.#cfg, this.#budget, {
-      onMessage: (m) => this.#route(m),
-      onExit: () => this.#onExit(),
-    });
+    this.#child = new StdioChild(
+      this.#cfg,
+      this.#budget,
+      { onMessage: (m) => this.#route(m), onExit: () => this.#onExit() },
+      credentialEnv,
+    );
     return this.#child;
   }
 
   forward(ex: Exchange): Promise<void> {
     const msg = ex.messages[0] as JsonRpcMessage;
-    const child = this.#ensureChild();
+    const child = this.#ensureChild(ex.upstreamEnv);
     if (msg.method === undefined || msg.id === undefined || msg.id === null) {
       // Notifications (none are defined over HTTP in this era, but forward what the client sends).
       child.send(msg);
@@ -76,6 +79,12 @@ export class ModernStdioUpstream {
       ex.ctx.longLived.add(handle);
       stream.whenEnded(() => ex.ctx.longLived.delete(handle));
     }
+    ex.cancel = (err) => {
+      if (this.#pending.get(id) !== p) return;
+      this.#drop(id, p);
+      p.stream.fail(err, [p.originalId]);
+      this.#cancelUpstream(id, err.code);
+    };
     const rewritten: JsonRpcMessage = { ...msg, id };
     if (params) rewritten.params = params;
     child.send(rewritten);

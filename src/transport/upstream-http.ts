@@ -66,6 +66,9 @@ export function createHttpUpstream(
         if (typeof v === 'string') out[k] = v;
       }
     }
+    // The gateway's credential for this upstream (the credential step), never the caller's token.
+    const injected = ex.upstreamHeaders;
+    if (injected) for (const k in injected) out[k] = injected[k] as string;
     const upstreamSession = ex.session?.upstreamSessionId;
     if (upstreamSession !== undefined && ex.era === 'legacy') out['mcp-session-id'] = upstreamSession;
     return out;
@@ -111,6 +114,7 @@ export function createHttpUpstream(
     const { res } = ex;
     return new Promise<void>((resolve, reject) => {
       let controller: Dispatcher.DispatchController | undefined;
+      let cancelled: GatewayError | undefined;
       let clientGone = false;
       let streaming = false;
       let endedByGateway = false;
@@ -130,10 +134,15 @@ export function createHttpUpstream(
         controller?.abort(new Error('client went away'));
       };
       res.once('close', onClientClose);
+      ex.cancel = (err) => {
+        cancelled = err;
+        controller?.abort(err);
+      };
       let settled = false;
       const finish = (err?: GatewayError): void => {
         if (settled) return;
         settled = true;
+        ex.cancel = undefined;
         res.off('close', onClientClose);
         if (streaming) {
           session?.streams.delete(handle);
@@ -149,6 +158,7 @@ export function createHttpUpstream(
           onRequestStart(c) {
             controller = c;
             if (clientGone) c.abort(new Error('client went away'));
+            else if (cancelled) c.abort(cancelled);
           },
           onResponseStart(c, statusCode, headers) {
             ex.upstreamNs = process.hrtime.bigint();
@@ -200,7 +210,8 @@ export function createHttpUpstream(
             finish();
           },
           onResponseError(_c, err) {
-            if (clientGone || (streaming && (endedByGateway || ex.ctx.draining))) {
+            if (cancelled) finish(cancelled);
+            else if (clientGone || (streaming && (endedByGateway || ex.ctx.draining))) {
               // The client left, or the gateway ended a long-lived stream: a normal end.
               if (!res.writableEnded) res.end();
               finish();

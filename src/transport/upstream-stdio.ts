@@ -28,7 +28,7 @@ export function createStdioUpstream(
     const existing = bySession.get(session.id);
     if (existing) return existing;
     if (!isInitialize(ex)) throw new GatewayError('CUSTOS_SESSION_NOT_FOUND');
-    const child = new LegacyStdioSession(name, cfg, opts.budget, session, opts.timeoutMs);
+    const child = new LegacyStdioSession(name, cfg, opts.budget, session, opts.timeoutMs, ex.upstreamEnv);
     bySession.set(session.id, child);
     session.onClose = () => {
       bySession.delete(session.id);

@@ -21,9 +21,10 @@ let routes: Map<string, string>;
 let out = '';
 const dir = mkdtempSync(join(tmpdir(), 'custos-demo-'));
 const db = join(dir, 'demo.db');
+const tokens = new Map<string, string>();
 
 before(async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', '--port', '0', '--db', db], {
+  child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', '--port', '0', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   routes = await new Promise((resolve, reject) => {
@@ -32,6 +33,8 @@ before(async () => {
       out += d.toString();
       if (out.includes('Ctrl-C')) {
         clearTimeout(t);
+        for (const m of out.matchAll(/^ {2}(\w+) +.*\n {9}(\S+)$/gm))
+          tokens.set(m[1] as string, m[2] as string);
         resolve(
           new Map(
             [...out.matchAll(/custos route (\S+) (\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
@@ -49,9 +52,14 @@ after(async () => {
   await exited;
 });
 
-test('the demo prints the MCP URL and ready client configs', () => {
+const bearer = (persona: string): Record<string, string> => ({
+  Authorization: `Bearer ${tokens.get(persona)}`,
+});
+
+test('the demo prints the MCP URL, tokens for its personas and ready client configs', () => {
   assert.match(out, /custos route crm http:\/\/127\.0\.0\.1:\d+\/mcp\/crm/);
-  assert.match(out, /"type": "http", "url": "http:\/\/127\.0\.0\.1:\d+\/mcp\/crm"/);
+  assert.deepEqual([...tokens.keys()].sort(), ['alice', 'bob', 'ci']);
+  assert.match(out, /"type": "http", "url": "http:\/\/127\.0\.0\.1:\d+\/mcp\/crm", "headers"/);
   assert.match(out, /mcp-remote/);
   assert.match(out, /inspector/);
 });
@@ -59,7 +67,11 @@ test('the demo prints the MCP URL and ready client configs', () => {
 for (const route of ['crm', 'crm-stdio']) {
   test(`SDK v1 (legacy era) through the demo gateway to ${route}`, async () => {
     const client = new Client({ name: 'demo-test', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(routes.get(route) as string)));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(routes.get(route) as string), {
+        requestInit: { headers: bearer('alice') },
+      }),
+    );
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       for (const name of [
@@ -86,7 +98,9 @@ test('SDK v2 negotiates 2026-07-28 through the demo gateway', async () => {
     { name: 'demo-test', version: '1' },
     { versionNegotiation: { mode: 'auto' } },
   );
-  await client.connect(new ModernTransport(new URL(routes.get('crm') as string)));
+  await client.connect(
+    new ModernTransport(new URL(routes.get('crm') as string), { requestInit: { headers: bearer('ci') } }),
+  );
   try {
     assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
     const r = await client.callTool({ name: 'get_customer', arguments: { id: 'cus_0001' } });
@@ -94,6 +108,21 @@ test('SDK v2 negotiates 2026-07-28 through the demo gateway', async () => {
   } finally {
     await client.close();
   }
+});
+
+test('without a token the demo answers 401 with a pointer to its protected-resource metadata', async () => {
+  const r = await fetch(routes.get('crm') as string, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+  });
+  assert.equal(r.status, 401);
+  const challenge = r.headers.get('www-authenticate') ?? '';
+  const meta = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+  assert.ok(meta, challenge);
+  const doc = (await (await fetch(meta)).json()) as { resource: string; authorization_servers: string[] };
+  assert.equal(doc.resource, routes.get('crm'));
+  assert.equal(doc.authorization_servers.length, 1);
 });
 
 test('every exchange is written to the demo SQLite store', async () => {
@@ -106,5 +135,10 @@ test('every exchange is written to the demo SQLite store', async () => {
     conn.close();
   }
   assert.ok(rows.some((r) => r.method === 'initialize' && r.era === 'legacy'));
+  const callers = new Database(db, { readonly: true })
+    .prepare('SELECT DISTINCT caller FROM exchanges')
+    .all() as { caller: string }[];
+  assert.ok(callers.some((c) => c.caller === 'demo:u-alice-0001'));
+  assert.ok(callers.some((c) => c.caller.startsWith('demo-ci:repo:example-org/reporting')));
   assert.ok(rows.some((r) => r.method === 'tools/call' && r.era === 'modern'));
 });

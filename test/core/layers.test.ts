@@ -15,8 +15,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   session: ['session', 'core', 'config'],
   identity: ['identity', 'core', 'config'],
   transport: ['transport', 'core', 'config'],
-  gateway: ['gateway', 'core', 'config', 'store', 'session', 'identity', 'transport'],
-  cli: ['cli', 'gateway', 'core', 'config', 'store', 'demo'],
+  credentials: ['credentials', 'core', 'config'],
+  gateway: ['gateway', 'core', 'config', 'store', 'session', 'identity', 'transport', 'credentials'],
+  cli: ['cli', 'gateway', 'core', 'config', 'store', 'identity', 'credentials', 'demo'],
 };
 
 function files(dir: string): string[] {

@@ -110,12 +110,8 @@ export async function connectLegacy(
 
 /** The gateway's session by id, or undefined once it is closed. */
 export function gatewaySession(gw: Gateway, route: string, sessionId: string): Session | undefined {
-  try {
-    // auth.mode none: callers are told apart by address (src/identity/none.ts).
-    return gw.ctx.sessions.find(sessionId, route, 'anonymous@127.0.0.1');
-  } catch {
-    return undefined;
-  }
+  const s = gw.ctx.sessions.get(sessionId);
+  return s?.server === route ? s : undefined;
 }
 
 /** Polls `cond` until it holds; fails after `timeoutMs`. */

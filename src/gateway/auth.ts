@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config, TokensAuthConfig } from '../config/index.ts';
+import { GatewayError } from '../core/errors.ts';
+import type { Exchange, GatewayContext } from '../core/exchange.ts';
+import { log } from '../core/log.ts';
+import { createAuthenticateStep } from '../identity/authenticate.ts';
+import {
+  METADATA_PREFIX,
+  metadataUrl,
+  protectedResourceMetadata,
+  resourceUrl,
+} from '../identity/metadata.ts';
+import { authenticateNone } from '../identity/none.ts';
+import { createRevocationView } from '../identity/revocation.ts';
+import { createScimHandler } from '../identity/scim.ts';
+import { loadOrCreateSigningKey } from '../identity/signing-key.ts';
+import { createTokenExchangeHandler } from '../identity/token-exchange.ts';
+import type { Identity } from '../identity/types.ts';
+import { createTokenVerifier } from '../identity/verify.ts';
+import type { Store } from '../store/index.ts';
+import { answerError } from '../transport/respond.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Everything authentication adds to a running gateway, built once at boot. */
+export interface GatewayAuth {
+  readonly authenticate: (ex: Exchange) => void | Promise<void>;
+  /** Extra HTTP endpoints by exact path (metadata, SCIM, token exchange). */
+  route(path: string): Handler | undefined;
+  /** Starts cutting off revoked identities: their sessions and waiting exchanges end at once. */
+  watch(ctx: GatewayContext, inflight: ReadonlySet<Exchange>): void;
+  close(): void;
+}
+
+export async function buildAuth(config: Readonly<Config>, store: Store, base: string): Promise<GatewayAuth> {
+  if (config.auth.mode === 'none') {
+    return { authenticate: authenticateNone, route: () => undefined, watch: () => {}, close: () => {} };
+  }
+  const auth: TokensAuthConfig = config.auth;
+  const key = await loadOrCreateSigningKey(auth.gatewayTokens.keyFile);
+  const servers = Object.keys(config.servers);
+  const verifier = createTokenVerifier({
+    issuers: auth.issuers,
+    clockSkewSeconds: auth.clockSkewSeconds,
+    // RFC 8707: a token names the resource it is for — this gateway, or one of its routes.
+    audiences: [base, ...servers.map((s) => resourceUrl(base, s))],
+    gatewayKey: { kid: key.kid, publicKey: key.publicKey },
+  });
+  const revocations = createRevocationView(store, { pollMs: 200 });
+  const scopesOf = (server: string): readonly string[] => config.servers[server]?.scopes ?? [];
+  const authenticate = createAuthenticateStep({
+    verifier,
+    revocations,
+    metadataUrl: (server) => metadataUrl(base, server),
+    scopes: scopesOf,
+  });
+
+  const routes = new Map<string, Handler>();
+  for (const server of servers) {
+    const doc = JSON.stringify(protectedResourceMetadata(auth, base, server, scopesOf(server)));
+    routes.set(`${METADATA_PREFIX}/mcp/${server}`, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }).end(doc);
+    });
+  }
+  routes.set(
+    '/oauth/token',
+    createTokenExchangeHandler({
+      verifier,
+      revocations,
+      key,
+      maxTtlSeconds: auth.gatewayTokens.maxTtlSeconds,
+      store,
+    }),
+  );
+  if (auth.scim) {
+    const scim = createScimHandler({ store, tokenFile: auth.scim.tokenFile, onDeprovision: () => {} });
+    routes.set('/scim/v2/Users', scim);
+  }
+
+  return {
+    authenticate,
+    route(path) {
+      const exact = routes.get(path);
+      if (exact) return exact;
+      // SCIM addresses single users as /scim/v2/Users/<id>.
+      if (path.startsWith('/scim/v2/Users/')) return routes.get('/scim/v2/Users');
+      return undefined;
+    },
+    watch(ctx, inflight) {
+      revocations.onRevoked(() => cutOff(ctx, inflight, (id) => revocations.isRevoked(id)));
+    },
+    close() {
+      verifier.close();
+      revocations.close();
+    },
+  };
+}
+
+/**
+ * A revoked identity is cut off everywhere at once: its waiting requests and open streams end
+ * with CUSTOS_REVOKED, then its sessions close (stdio processes stopped, upstream sessions ended).
+ * Revocations are rare; a full sweep is fine.
+ */
+function cutOff(
+  ctx: GatewayContext,
+  inflight: ReadonlySet<Exchange>,
+  revoked: (id: Identity) => boolean,
+): void {
+  let exchanges = 0;
+  let sessions = 0;
+  for (const ex of [...inflight]) {
+    if (!ex.identity || !revoked(ex.identity)) continue;
+    const err = new GatewayError('CUSTOS_REVOKED');
+    if (ex.cancel) ex.cancel(err);
+    else answerError(ex, err);
+    exchanges++;
+  }
+  for (const s of [...ctx.sessions.all()]) {
+    if (s.identity && revoked(s.identity)) {
+      ctx.sessions.close(s);
+      sessions++;
+    }
+  }
+  if (exchanges + sessions > 0) log('info', 'revoked identity cut off', { exchanges, sessions });
+}
