@@ -65,6 +65,8 @@ export interface Exchange {
   /** Set once the upstream answered (first byte of its response). */
   upstreamNs: bigint | undefined;
   bytesOut: number;
+  /** The answer under way is an SSE stream (so a late error is one more event, not a dropped connection). */
+  streaming: boolean;
   outcome: Outcome;
   errorCode: string | null;
 }

@@ -76,7 +76,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       void p.finally(() => inflight.delete(p));
     }
   };
-  const server: Server = createServer((req, res) => onRequest(req, res));
+  // Tokens up to 16 KiB must reach the authenticate step (to be answered 401, not 431).
+  const server: Server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => onRequest(req, res));
   // Reading a request body may take this long; answers (streams) are not limited by it.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
@@ -229,6 +230,7 @@ function newExchange(
     session: undefined,
     upstreamNs: undefined,
     bytesOut: 0,
+    streaming: false,
     outcome: 'ok',
     errorCode: null,
   };

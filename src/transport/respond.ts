@@ -7,6 +7,7 @@ export const REQUEST_ID_HEADER = 'x-custos-request-id';
 
 export function writeHead(ex: Exchange, status: number, headers: OutgoingHttpHeaders): void {
   headers[REQUEST_ID_HEADER] = ex.id;
+  ex.streaming = String(headers['content-type'] ?? '').startsWith('text/event-stream');
   ex.res.writeHead(status, headers);
 }
 
@@ -58,7 +59,7 @@ export function answerError(ex: Exchange, thrown: unknown): GatewayError {
     res.end(body);
     return err;
   }
-  if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+  if (ex.streaming) {
     for (const m of ex.messages) {
       if (m.method !== undefined && m.id !== undefined && m.id !== null) {
         const event = `event: message\ndata: ${JSON.stringify(rpcError(m.id, err.rpc, err.message, { code: err.code, requestId: ex.id }))}\n\n`;

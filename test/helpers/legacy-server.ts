@@ -67,13 +67,17 @@ export function buildLegacyServer(): McpServer {
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The headers of every request the server received, in order. */
+  readonly seen?: Record<string, string | string[] | undefined>[];
   close(): Promise<void>;
 }
 
 /** Serves buildLegacyServer() over stateful Streamable HTTP, one McpServer per session. */
 export async function startLegacyServer(opts: { json?: boolean } = {}): Promise<RunningServer> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const seen: Record<string, string | string[] | undefined>[] = [];
   const http = createServer(async (req, res) => {
+    seen.push({ ...req.headers });
     const sid = req.headers['mcp-session-id'];
     let transport = typeof sid === 'string' ? transports.get(sid) : undefined;
     if (!transport) {
@@ -107,6 +111,7 @@ export async function startLegacyServer(opts: { json?: boolean } = {}): Promise<
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     server: http,
+    seen,
     async close() {
       for (const t of transports.values()) await t.close();
       http.closeAllConnections();
