@@ -48,11 +48,21 @@ export async function buildAuth(config: Readonly<Config>, store: Store, base: st
   });
   const revocations = createRevocationView(store, { pollMs: 200 });
   const scopesOf = (server: string): readonly string[] => config.servers[server]?.scopes ?? [];
+  // RFC 8707: a token for /mcp/crm opens /mcp/crm (or the whole gateway when its audience is the
+  // base URL), not another route. Issuers with explicit `audiences` were told otherwise by the operator.
+  const pinned = new Set(auth.issuers.filter((i) => i.audiences !== undefined).map((i) => i.name));
+  const audienceFits = (identity: Identity, server: string): boolean =>
+    identity.method === 'gateway' ||
+    identity.issuer === 'custos' ||
+    pinned.has(identity.issuer) ||
+    identity.audiences.includes(base) ||
+    identity.audiences.includes(resourceUrl(base, server));
   const authenticate = createAuthenticateStep({
     verifier,
     revocations,
     metadataUrl: (server) => metadataUrl(base, server),
     scopes: scopesOf,
+    audienceFits,
   });
 
   const routes = new Map<string, Handler>();

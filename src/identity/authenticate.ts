@@ -14,6 +14,8 @@ export interface Authenticator {
   metadataUrl(server: string): string;
   /** Required scopes per server. */
   scopes(server: string): readonly string[];
+  /** Whether the token was minted for this route (RFC 8707 audience restriction). */
+  audienceFits(identity: Identity, server: string): boolean;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -66,6 +68,8 @@ export function createAuthenticateStep(auth: Authenticator): (ex: Exchange) => v
 
 function admit(ex: Exchange, auth: Authenticator, server: string, token: string, identity: Identity): void {
   if (identity.expiresAt <= Date.now()) throw unauthenticated(auth, server, 'expired');
+  if (!auth.audienceFits(identity, server))
+    throw unauthenticated(auth, server, 'token is for another resource');
   if (auth.revocations.isRevoked(identity)) {
     throw new GatewayError('CUSTOS_REVOKED', {
       challenge: challenge(auth, server, 'invalid_token', 'the access token has been revoked'),

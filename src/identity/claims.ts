@@ -148,9 +148,16 @@ export function identityFromIssuerClaims(
     groups: parseGroups(readClaim(claims, issuer.groupsClaim)),
     scopes: parseScopes(claims),
     attributes,
+    audiences: parseAudiences(claims.aud),
     tokenId: optionalString(claims, 'jti'),
     ...times(claims, nowMs),
   });
+}
+
+function parseAudiences(aud: unknown): string[] {
+  if (typeof aud === 'string') return [aud];
+  if (Array.isArray(aud)) return aud.filter((a): a is string => typeof a === 'string');
+  return [];
 }
 
 /** A token the gateway signed: the claims are ours, so a wrong shape is refused, not repaired. */
@@ -186,6 +193,8 @@ export function identityFromGatewayClaims(claims: Claims, nowMs: number): Identi
     groups: [...new Set(groups as string[])],
     scopes: scope === undefined ? [] : parseScopes({ scope }),
     attributes,
+    // Issued by this gateway for this gateway: valid on every route its scopes allow.
+    audiences: [],
     tokenId,
     ...times(claims, nowMs),
   });

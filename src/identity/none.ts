@@ -12,6 +12,7 @@ export function authenticateNone(ex: Exchange): void {
     groups: [],
     scopes: [],
     attributes: {},
+    audiences: [],
     tokenId: undefined,
     issuedAt: 0,
     expiresAt: Number.POSITIVE_INFINITY,

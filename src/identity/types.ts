@@ -17,6 +17,8 @@ export interface Identity {
   readonly scopes: readonly string[];
   /** Workload facts policy can use: `repository`, `ref`, `workflow`; `namespace`, `serviceaccount` … */
   readonly attributes: Readonly<Record<string, string>>;
+  /** The token's `aud` values (RFC 8707: which resources it is for); empty for gateway tokens. */
+  readonly audiences: readonly string[];
   /** The token's `jti`, when it has one (gateway tokens always do). */
   readonly tokenId: string | undefined;
   /** When the token was issued (`iat`, else verification time), ms since epoch. */

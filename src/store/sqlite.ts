@@ -27,7 +27,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   prepareDatabase(reader);
   const write = memory ? inProcessWriter(reader) : workerWriter(opts.path);
 
-  const windowMs = opts.batchWindowMs ?? 10;
+  const windowMs = opts.batchWindowMs ?? 50;
   const maxRows = opts.batchMaxRows ?? 512;
   let queue: ExchangeRecord[] = [];
   let timer: NodeJS.Timeout | undefined;

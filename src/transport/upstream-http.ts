@@ -179,6 +179,15 @@ export function createHttpUpstream(
                 session?.streams.add(handle);
                 ex.ctx.longLived.add(handle);
               }
+            } else {
+              // A large JSON answer of known length passes through as it comes: no copy, no wait.
+              const length = Number(headers['content-length']);
+              if (length > SMALL_ANSWER_BYTES) {
+                streaming = true;
+                if (statusCode >= 400) ex.outcome = 'error';
+                out['content-length'] = String(length);
+                writeHead(ex, statusCode, out);
+              }
             }
             if (clientGone) c.abort(new Error('client went away'));
           },
@@ -186,6 +195,14 @@ export function createHttpUpstream(
             if (!streaming) {
               chunks.push(chunk);
               size += chunk.length;
+              if (size <= SMALL_ANSWER_BYTES) return;
+              // Past the small size: pass the rest through as it comes (chunked, length unknown).
+              streaming = true;
+              if (status >= 400) ex.outcome = 'error';
+              writeHead(ex, status, out);
+              for (const b of chunks) res.write(b);
+              ex.bytesOut += size;
+              chunks.length = 0;
               return;
             }
             ex.bytesOut += chunk.length;

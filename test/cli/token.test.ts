@@ -80,6 +80,7 @@ function asIdentity(token: string): Identity {
     groups: c.groups as string[],
     scopes: [],
     attributes: {},
+    audiences: [],
     tokenId: c.jti as string,
     issuedAt: (c.iat as number) * 1000,
     expiresAt: (c.exp as number) * 1000,

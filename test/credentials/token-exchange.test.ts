@@ -83,6 +83,7 @@ function caller(subject: string, token: string): { identity: Identity; token: st
     groups: [],
     scopes: [],
     attributes: {},
+    audiences: [],
     tokenId: undefined,
     issuedAt: Date.now(),
     expiresAt: Date.now() + 3600_000,

@@ -56,6 +56,7 @@ describe('gateway-issued tokens', () => {
         groups: ['ci'],
         scopes: ['crm:read'],
         attributes: {},
+        audiences: [],
         tokenId: 'tok_01',
         issuedAt: t * 1000,
         expiresAt: (t + 600) * 1000,

@@ -31,6 +31,7 @@ function identity(over: Partial<Identity> = {}): Identity {
     groups: [],
     scopes: [],
     attributes: {},
+    audiences: [],
     tokenId: 'jti-1',
     issuedAt: Date.now() - 1000,
     expiresAt: Date.now() + 3_600_000,

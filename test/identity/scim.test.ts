@@ -73,6 +73,7 @@ const person = (user: string): Identity => ({
   groups: [],
   scopes: [],
   attributes: {},
+  audiences: [],
   tokenId: undefined,
   issuedAt: Date.now() - 1000,
   expiresAt: Date.now() + 3_600_000,

@@ -15,6 +15,7 @@ function identity(expiresAt: number, subject = 'corp:x'): Identity {
     groups: [],
     scopes: [],
     attributes: {},
+    audiences: [],
     tokenId: undefined,
     issuedAt: T0,
     expiresAt,

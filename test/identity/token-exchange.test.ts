@@ -155,6 +155,7 @@ test('a revoked subject token is invalid_grant', async () => {
         groups: [],
         scopes: [],
         attributes: {},
+        audiences: [],
         tokenId: undefined,
         issuedAt: Date.now() - 1000,
         expiresAt: Date.now() + 1000,

@@ -45,6 +45,7 @@ describe('OIDC access tokens', () => {
         groups: ['eng', 'oncall'],
         scopes: ['mcp:read', 'mcp:write'],
         attributes: {},
+        audiences: ['https://custos.example/mcp'],
         tokenId: 'tok-1',
         issuedAt: iat * 1000,
         expiresAt: (iat + 600) * 1000,
