@@ -1,45 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createRevocationView } from '../../src/identity/revocation.ts';
 import type { Identity } from '../../src/identity/types.ts';
 import { openSqliteStore, type Store } from '../../src/store/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { eventually } from '../helpers/handler-server.ts';
 
 // `custos token` runs in a child process of its own, like an operator beside a running gateway;
 // this process plays the gateway, with its own store handle and revocation view on the same file.
-// It calls runTokenCommand directly (src/cli/main.ts routes `custos token …` to it).
+// Through the real entry point, as `custos token …`.
 
-const TOKEN_CLI = resolve(import.meta.dirname, '../../src/cli/token.ts');
-
-function runToken(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const code = `import(${JSON.stringify(TOKEN_CLI)}).then((m) => m.runTokenCommand(process.argv.slice(1))).then((c) => { process.exitCode = c; });`;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`custos token ${args.join(' ')} did not exit`));
-    }, 20_000);
-    child.on('exit', (exit) => {
-      clearTimeout(t);
-      resolvePromise({ code: exit, stdout, stderr });
-    });
-  });
-}
+const runToken = (args: string[]) => runCli(['token', ...args]);
 
 let dir: string;
 let config: string;

@@ -1,44 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fingerprintSync } from '../../src/credentials/index.ts';
+import { runCli } from '../helpers/cli.ts';
 
 // `custos credentials status` run as its own process, so the assertions are on its real stdout
-// and stderr. It goes through runCredentialsCommand directly until main.ts routes the command.
+// and stderr.
 
 const SECRET = 'fake-secret-DO-NOT-USE-1234';
-const ENTRY = resolve(import.meta.dirname, '../../src/cli/credentials.ts');
 
-function runStatus(args: string[], env: Record<string, string> = {}) {
-  const script = `import { runCredentialsCommand } from ${JSON.stringify(ENTRY)};
-process.exitCode = await runCredentialsCommand(process.argv.slice(1));`;
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script, 'status', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('credentials status did not exit within 20 s'));
-    }, 20_000);
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const runStatus = (args: string[], env: Record<string, string> = {}) =>
+  runCli(['credentials', 'status', ...args], { env });
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-cli-cred-'));
 writeFileSync(join(dir, 'crm-token'), `${SECRET}\n`);

@@ -16,6 +16,7 @@ import {
   type CredentialSource,
   createCredentialSource,
 } from '../../src/credentials/index.ts';
+import { fakeIdentity } from '../helpers/identity.ts';
 
 // A small real RFC 8693 token endpoint on 127.0.0.1:0. It plays the UPSTREAM's authorization
 // server (the one that issues tokens the upstream MCP server accepts), not Custos's own issuer.
@@ -75,19 +76,7 @@ beforeEach(() => {
 });
 
 function caller(subject: string, token: string): { identity: Identity; token: string } {
-  const identity: Identity = {
-    subject,
-    method: 'oidc',
-    issuer: 'corp',
-    user: undefined,
-    groups: [],
-    scopes: [],
-    attributes: {},
-    audiences: [],
-    tokenId: undefined,
-    issuedAt: Date.now(),
-    expiresAt: Date.now() + 3600_000,
-  };
+  const identity: Identity = fakeIdentity({ subject, issuedAt: Date.now() });
   return { identity, token };
 }
 

@@ -16,11 +16,13 @@ export function tempFile(name: string, text: string): string {
 /** Runs the CLI to completion (with a bound) and returns its exit code and output. */
 export function runCli(
   args: string[],
-  timeoutMs = 20_000,
+  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     });
     let stdout = '';
     let stderr = '';

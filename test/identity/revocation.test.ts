@@ -7,6 +7,7 @@ import { createRevocationView } from '../../src/identity/revocation.ts';
 import type { Identity, Revocation } from '../../src/identity/types.ts';
 import { openSqliteStore, type Store } from '../../src/store/index.ts';
 import { eventually } from '../helpers/handler-server.ts';
+import { fakeIdentity } from '../helpers/identity.ts';
 
 const opened: Store[] = [];
 after(async () => {
@@ -23,20 +24,13 @@ function twoHandles(): { admin: Store; gateway: Store } {
 }
 
 function identity(over: Partial<Identity> = {}): Identity {
-  return {
+  return fakeIdentity({
     subject: 'custos:ci-nightly',
     method: 'gateway',
     issuer: 'custos',
-    user: undefined,
-    groups: [],
-    scopes: [],
-    attributes: {},
-    audiences: [],
     tokenId: 'jti-1',
-    issuedAt: Date.now() - 1000,
-    expiresAt: Date.now() + 3_600_000,
     ...over,
-  };
+  });
 }
 
 test('issued tokens are recorded and listed without the token itself', () => {

@@ -8,6 +8,7 @@ import { createScimHandler } from '../../src/identity/scim.ts';
 import type { Identity } from '../../src/identity/types.ts';
 import { openSqliteStore, type Store } from '../../src/store/index.ts';
 import { eventually, serveHandler } from '../helpers/handler-server.ts';
+import { fakeIdentity } from '../helpers/identity.ts';
 
 const TOKEN = 'scim-secret-0123456789abcdef';
 const SCIM_JSON = 'application/scim+json';
@@ -65,19 +66,7 @@ async function scim(
   };
 }
 
-const person = (user: string): Identity => ({
-  subject: `corp:${user}-sub`,
-  method: 'oidc',
-  issuer: 'corp',
-  user,
-  groups: [],
-  scopes: [],
-  attributes: {},
-  audiences: [],
-  tokenId: undefined,
-  issuedAt: Date.now() - 1000,
-  expiresAt: Date.now() + 3_600_000,
-});
+const person = (user: string): Identity => fakeIdentity({ subject: `corp:${user}-sub`, user });
 
 async function create(userName: string, extra: Record<string, unknown> = {}): Promise<string> {
   const r = await scim('POST', '/Users', {

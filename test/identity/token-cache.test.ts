@@ -3,23 +3,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { TokenCache } from '../../src/identity/token-cache.ts';
 import type { Identity } from '../../src/identity/types.ts';
+import { fakeIdentity } from '../helpers/identity.ts';
 
 const T0 = 1_800_000_000_000;
 
 function identity(expiresAt: number, subject = 'corp:x'): Identity {
-  return {
-    subject,
-    method: 'oidc',
-    issuer: subject.split(':')[0] as string,
-    user: undefined,
-    groups: [],
-    scopes: [],
-    attributes: {},
-    audiences: [],
-    tokenId: undefined,
-    issuedAt: T0,
-    expiresAt,
-  };
+  return fakeIdentity({ subject, issuer: subject.split(':')[0] as string, issuedAt: T0, expiresAt });
 }
 
 test('an entry lives until exp and never past it', () => {

@@ -10,6 +10,7 @@ import { createTokenExchangeHandler } from '../../src/identity/token-exchange.ts
 import { createTokenVerifier } from '../../src/identity/verify.ts';
 import { openSqliteStore, type Store } from '../../src/store/index.ts';
 import { eventually, serveHandler } from '../helpers/handler-server.ts';
+import { fakeIdentity } from '../helpers/identity.ts';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.ts';
 
 const RESOURCE = 'https://custos.test';
@@ -146,20 +147,7 @@ test('a revoked subject token is invalid_grant', async () => {
   const token = await idpToken('mallory');
   store.addRevocation({ kind: 'subject', value: 'corp:mallory', at: Date.now(), reason: 'left the company' });
   await eventually(
-    () =>
-      revocations.isRevoked({
-        subject: 'corp:mallory',
-        method: 'oidc',
-        issuer: 'corp',
-        user: undefined,
-        groups: [],
-        scopes: [],
-        attributes: {},
-        audiences: [],
-        tokenId: undefined,
-        issuedAt: Date.now() - 1000,
-        expiresAt: Date.now() + 1000,
-      }),
+    () => revocations.isRevoked(fakeIdentity({ subject: 'corp:mallory', expiresAt: Date.now() + 1000 })),
     1000,
     'the revocation',
   );
