@@ -46,6 +46,11 @@ export const ERROR_SPECS = {
   CUSTOS_UPSTREAM_TIMEOUT: { http: 504, rpc: -32091, message: 'Upstream MCP server timed out' },
   CUSTOS_UPSTREAM_EXITED: { http: 502, rpc: -32092, message: 'Upstream MCP server process exited' },
   CUSTOS_UPSTREAM_CREDENTIAL: { http: 502, rpc: -32096, message: 'Upstream credential unavailable' },
+  CUSTOS_UNMASKABLE: {
+    http: 502,
+    rpc: -32095,
+    message: 'Upstream answer could not be inspected for personal data',
+  },
   CUSTOS_SHUTTING_DOWN: { http: 503, rpc: -32094, message: 'Gateway is shutting down' },
   CUSTOS_UNAUTHENTICATED: {
     http: 401,

@@ -59,6 +59,11 @@ export interface Exchange {
   /** Set by the credential step: what the upstream call carries (HTTP headers, stdio environment). */
   upstreamHeaders: Record<string, string> | undefined;
   upstreamEnv: Record<string, string> | undefined;
+  /**
+   * Set by a step that must see every message going back to the client (masking): the transports
+   * apply it to each one — whole JSON answers, each SSE event as it passes, stdio messages.
+   */
+  outbound: ((msg: JsonRpcMessage) => JsonRpcMessage) | undefined;
   /** Set by the upstream while it works on the exchange: ends it now with this error (revocation). */
   cancel: ((err: GatewayError) => void) | undefined;
   session: Session | undefined;

@@ -226,6 +226,7 @@ function newExchange(
     token: undefined,
     upstreamHeaders: undefined,
     upstreamEnv: undefined,
+    outbound: undefined,
     cancel: undefined,
     session: undefined,
     upstreamNs: undefined,

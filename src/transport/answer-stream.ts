@@ -69,7 +69,8 @@ export class AnswerStream {
   /** Sends one message; `final` marks the response that completes a single-request POST. */
   send(msg: JsonRpcMessage, final = false): void {
     if (this.#ended) return;
-    const data = JSON.stringify(msg);
+    const outbound = this.#ex.outbound;
+    const data = JSON.stringify(outbound ? outbound(msg) : msg);
     if (this.#mode === 'pending' && this.#preferJson && final && this.#res) {
       this.#mode = 'json';
       const res = this.#res;

@@ -1,10 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { TextDecoder } from 'node:util';
 import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
 import type { HttpUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import { type Exchange, isLongLived, type Upstream } from '../core/exchange.ts';
+import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { Session } from '../session/index.ts';
 import { isInitialize, markRpcError, writeHead } from './respond.ts';
+import { SseRewriter } from './sse.ts';
 
 // An HTTP upstream: the exchange is forwarded as the same era it arrived in, bytes as they came
 // (no re-serialisation), over a keep-alive pool, on undici's dispatch API (no stream wrapper and
@@ -120,6 +123,9 @@ export function createHttpUpstream(
       let endedByGateway = false;
       let status = 0;
       let out: Record<string, string> = {};
+      // With an outbound transform (masking) every message is parsed: SSE event by event, JSON whole.
+      const outbound = ex.outbound;
+      let sse: { rewriter: SseRewriter; decoder: TextDecoder } | undefined;
       const chunks: Buffer[] = [];
       let size = 0;
       const handle = {
@@ -172,6 +178,8 @@ export function createHttpUpstream(
             if ((out['content-type'] ?? '').startsWith('text/event-stream')) {
               streaming = true;
               out['x-accel-buffering'] = 'no';
+              if (outbound)
+                sse = { rewriter: new SseRewriter(rewriteData(outbound)), decoder: new TextDecoder() };
               writeHead(ex, statusCode, out);
               res.flushHeaders();
               // Long-lived streams end with their session and at drain; answers to requests run to their end.
@@ -182,7 +190,7 @@ export function createHttpUpstream(
             } else {
               // A large JSON answer of known length passes through as it comes: no copy, no wait.
               const length = Number(headers['content-length']);
-              if (length > SMALL_ANSWER_BYTES) {
+              if (length > SMALL_ANSWER_BYTES && !outbound) {
                 streaming = true;
                 if (statusCode >= 400) ex.outcome = 'error';
                 out['content-length'] = String(length);
@@ -195,7 +203,7 @@ export function createHttpUpstream(
             if (!streaming) {
               chunks.push(chunk);
               size += chunk.length;
-              if (size <= SMALL_ANSWER_BYTES) return;
+              if (size <= SMALL_ANSWER_BYTES || outbound) return;
               // Past the small size: pass the rest through as it comes (chunked, length unknown).
               streaming = true;
               if (status >= 400) ex.outcome = 'error';
@@ -205,8 +213,13 @@ export function createHttpUpstream(
               chunks.length = 0;
               return;
             }
-            ex.bytesOut += chunk.length;
-            if (!res.write(chunk)) {
+            let piece: Buffer | string = chunk;
+            if (sse) {
+              piece = sse.rewriter.push(sse.decoder.decode(chunk, { stream: true }));
+              if (piece.length === 0) return;
+            }
+            ex.bytesOut += piece.length;
+            if (!res.write(piece)) {
               c.pause();
               res.once('drain', () => c.resume());
             }
@@ -217,7 +230,16 @@ export function createHttpUpstream(
               finish();
               return;
             }
-            const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+            let buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+            if (outbound && size > 0) {
+              const rewritten = rewriteJson(buf, outbound);
+              if (rewritten === undefined) {
+                finish(new GatewayError('CUSTOS_UNMASKABLE', { detail: `server '${name}'` }));
+                return;
+              }
+              buf = rewritten;
+              size = buf.length;
+            }
             if (size > 0 && size <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf);
             if (status >= 400) ex.outcome = 'error';
             out['content-length'] = String(size);
@@ -266,6 +288,34 @@ export function createHttpUpstream(
       await pool.close();
     },
   };
+}
+
+/** Applies `outbound` to an SSE event's data; an event that is not JSON-RPC is dropped, never passed unread. */
+function rewriteData(outbound: (m: JsonRpcMessage) => JsonRpcMessage): (data: string) => string | undefined {
+  return (data) => {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return undefined;
+    return JSON.stringify(outbound(msg as JsonRpcMessage));
+  };
+}
+
+/** Applies `outbound` to a JSON answer (one message or a batch); undefined when it is not JSON. */
+function rewriteJson(buf: Buffer, outbound: (m: JsonRpcMessage) => JsonRpcMessage): Buffer | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(parsed))
+    return Buffer.from(JSON.stringify(parsed.map((m) => outbound(m as JsonRpcMessage))));
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  return Buffer.from(JSON.stringify(outbound(parsed as JsonRpcMessage)));
 }
 
 function inspectSmallAnswer(ex: Exchange, buf: Buffer): void {
