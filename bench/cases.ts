@@ -1,7 +1,11 @@
-// The load matrix: which tool, client mode and session count each row runs.
+// The load matrix: which tool, client mode and session count each row runs, and through which paths.
 
-export type PathName = 'direct' | 'nginx' | 'custos';
-export const PATHS: readonly PathName[] = ['direct', 'nginx', 'custos'];
+/**
+ * direct: the upstream itself; nginx and node: plain reverse proxies, the floors; custos: Custos
+ * with `auth: none`; custos-auth: Custos checking a gateway token on every call.
+ */
+export type PathName = 'direct' | 'nginx' | 'node' | 'custos' | 'custos-auth';
+export const PATHS: readonly PathName[] = ['direct', 'nginx', 'node', 'custos', 'custos-auth'];
 
 export interface BenchCase {
   /** Stable id for --case, e.g. `echo-raw-16`. */
@@ -11,6 +15,8 @@ export interface BenchCase {
   args: Record<string, unknown>;
   mode: 'raw' | 'sdk';
   sessions: number;
+  /** The paths this case runs through. */
+  paths: readonly PathName[];
 }
 
 const PAYLOADS = {
@@ -19,7 +25,27 @@ const PAYLOADS = {
   customer: { title: 'customer 64 KiB', args: { bytes: 65536 } },
 } as const;
 
-function benchCase(tool: BenchCase['tool'], mode: BenchCase['mode'], sessions: number): BenchCase {
+/**
+ * direct, nginx and custos run every case. The node floor runs the echo cases, which the Custos
+ * CPU target is about, and the 64 KiB result at 16 sessions; custos-auth runs the raw echo cases,
+ * since checking a token costs per call, not per byte. That keeps the default run near 3 minutes;
+ * `full` runs every path on every case.
+ */
+function pathsFor(tool: BenchCase['tool'], mode: BenchCase['mode'], sessions: number, full: boolean) {
+  return PATHS.filter((path) => {
+    if (full) return true;
+    if (path === 'node') return tool === 'echo' || (mode === 'raw' && sessions === 16);
+    if (path === 'custos-auth') return tool === 'echo' && mode === 'raw';
+    return true;
+  });
+}
+
+function benchCase(
+  tool: BenchCase['tool'],
+  mode: BenchCase['mode'],
+  sessions: number,
+  full: boolean,
+): BenchCase {
   const payload = PAYLOADS[tool];
   return {
     id: `${tool}-${mode}-${sessions}`,
@@ -28,20 +54,21 @@ function benchCase(tool: BenchCase['tool'], mode: BenchCase['mode'], sessions: n
     args: { ...payload.args },
     mode,
     sessions,
+    paths: pathsFor(tool, mode, sessions, full),
   };
 }
 
 /**
  * Raw mode (undici pool) for every payload and session count — the better mode for throughput
  * ratios on a small machine — plus the SDK client for echo, as a real client sees it. `full` adds
- * the SDK client for the large result too.
+ * the SDK client for the large result too, and runs every path on every case.
  */
 export function benchCases(full: boolean): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const tool of ['echo', 'customer'] as const) {
     for (const sessions of [1, 16]) {
-      cases.push(benchCase(tool, 'raw', sessions));
-      if (tool === 'echo' || full) cases.push(benchCase(tool, 'sdk', sessions));
+      cases.push(benchCase(tool, 'raw', sessions, full));
+      if (tool === 'echo' || full) cases.push(benchCase(tool, 'sdk', sessions, full));
     }
   }
   return cases;

@@ -4,7 +4,7 @@ import type { BenchCase, PathName } from './cases.ts';
 import { trackChild } from './child.ts';
 import type { LoadResult } from './load.ts';
 import { readCpuMsOf } from './proc.ts';
-import { REPO_ROOT } from './servers.ts';
+import { type Hop, REPO_ROOT } from './servers.ts';
 
 // One row of the matrix: the load generator in a child process against one path, with the CPU the
 // hop and the upstream spent meanwhile read from /proc before and after.
@@ -93,13 +93,23 @@ function runLoadProcess(
 export async function measureRow(
   benchCase: BenchCase,
   path: PathName,
-  url: string,
-  hopPids: readonly number[],
+  hop: Hop,
   upstreamPids: readonly number[],
   timing: RowTiming,
 ): Promise<LoadRow> {
+  const hopPids = hop.pids;
   const args = [
-    ...['--url', url, '--label', path, '--tool', benchCase.tool, '--args', JSON.stringify(benchCase.args)],
+    ...[
+      '--url',
+      hop.url,
+      '--label',
+      path,
+      '--tool',
+      benchCase.tool,
+      '--args',
+      JSON.stringify(benchCase.args),
+    ],
+    ...(hop.headers ?? []).flatMap((header) => ['--header', header]),
     ...['--mode', benchCase.mode, '--sessions', String(benchCase.sessions)],
     ...['--duration', String(timing.durationS), '--warmup', String(timing.warmupS)],
     ...['--timeout', String(timing.timeoutS), '--json'],

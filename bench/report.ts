@@ -1,11 +1,12 @@
 import type { ColdStartRecord, IdleRssRecord } from './footprint.ts';
 import type { LoadRow } from './measure.ts';
 
-// The printed report: one table row per (case, path), each compared with the direct and nginx rows
-// of the same case in the same run, then the targets beside the figures.
+// The printed report: one table row per (case, path), each compared with the direct, nginx and node
+// rows of the same case in the same run, then the targets beside the figures.
 
 export const TARGETS = {
   cpuPerSmallCallUs: 150,
+  authCostPerCallUs: 20,
   addedP50AtOneSessionMs: 0.3,
   nginxRatioAt16: 0.8,
   idleRssMb: 150,
@@ -14,8 +15,12 @@ export const TARGETS = {
 
 const fixed = (x: number | null | undefined, digits = 2): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
-const signed = (x: number | null): string => (x === null ? '' : `${x >= 0 ? '+' : ''}${fixed(x)}`);
+const signed = (x: number | null, digits = 2): string =>
+  x === null ? '' : `${x >= 0 ? '+' : ''}${fixed(x, digits)}`;
 const mb = (bytes: number): number => bytes / 1e6;
+/** Run-to-run spread of hop CPU per call (docs/bench.md): a difference below it is not a finding. */
+const HOP_CPU_NOISE = 0.15;
+const isCustos = (row: LoadRow): boolean => row.path === 'custos' || row.path === 'custos-auth';
 
 /** Hop CPU per call in µs: the proxy processes' CPU over the measured window ÷ the calls in it. */
 export function hopCpuUsPerCall(row: LoadRow): number | null {
@@ -42,6 +47,14 @@ function ratio(rows: readonly LoadRow[], row: LoadRow, path: LoadRow['path']): n
   return base && row.calls > 0 ? row.calls_per_s / base.calls_per_s : null;
 }
 
+/** Hop CPU per call of `row` minus that of the `path` row of the same case, in µs. */
+function hopCpuAbove(rows: readonly LoadRow[], row: LoadRow, path: LoadRow['path']): number | null {
+  const base = peer(rows, row, path);
+  const own = hopCpuUsPerCall(row);
+  const floor = base ? hopCpuUsPerCall(base) : null;
+  return own === null || floor === null ? null : own - floor;
+}
+
 function renderTable(header: readonly string[], body: readonly string[][], leftColumns: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
@@ -51,11 +64,12 @@ function renderTable(header: readonly string[], body: readonly string[][], leftC
 }
 
 export function formatLoadTable(rows: readonly LoadRow[]): string {
-  const header = ['case', 'path', 'calls/s', 'p50 ms', 'p99 ms', 'Δp50 ms', '× direct', '× nginx'];
+  const header = ['case', 'path', 'calls/s', 'p50 ms', 'p99 ms', 'Δp50 ms', '× direct', '× nginx', '× node'];
   header.push('hop CPU µs/call', 'upstream µs/call', 'errors');
   const body = rows.map((row) => {
     const vsDirect = ratio(rows, row, 'direct');
-    const vsNginx = row.path === 'custos' ? ratio(rows, row, 'nginx') : null;
+    const vsNginx = isCustos(row) ? ratio(rows, row, 'nginx') : null;
+    const vsNode = isCustos(row) ? ratio(rows, row, 'node') : null;
     return [
       row.title,
       row.path,
@@ -65,6 +79,7 @@ export function formatLoadTable(rows: readonly LoadRow[]): string {
       signed(addedP50(rows, row)),
       vsDirect === null ? '' : `${fixed(vsDirect)}×`,
       vsNginx === null ? '' : `${fixed(vsNginx)}×`,
+      vsNode === null ? '' : `${fixed(vsNode)}×`,
       row.path === 'direct' ? '' : fixed(hopCpuUsPerCall(row), 0),
       fixed(perCallUs(row.upstream_cpu_ms, row.window_calls), 0),
       row.load_error ? `failed: ${row.load_error}` : String(row.errors),
@@ -102,27 +117,57 @@ export interface Footprint {
 /** The targets beside the figures; a missing figure says why. */
 export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): string {
   const custos = rows.filter((r) => r.path === 'custos' && r.calls > 0);
-  const nginxEcho = rows.filter((r) => r.path === 'nginx' && r.tool === 'echo' && r.calls > 0);
+  const custosEcho = custos.filter((r) => r.tool === 'echo');
+  const echoOf = (path: LoadRow['path']): LoadRow[] =>
+    rows.filter((r) => r.path === path && r.tool === 'echo' && r.calls > 0);
   const body: string[][] = [];
   const none = (what: string, target: string, why: string): number => body.push([what, '–', target, why]);
 
-  const cpu = worst(
-    custos.filter((r) => r.tool === 'echo'),
-    hopCpuUsPerCall,
-    true,
-  );
-  const nginxCpu = worst(nginxEcho, hopCpuUsPerCall, true);
+  const cpu = worst(custosEcho, hopCpuUsPerCall, true);
+  const nginxCpu = worst(echoOf('nginx'), hopCpuUsPerCall, true);
+  const nodeCpu = worst(echoOf('node'), hopCpuUsPerCall, true);
   const cpuLabel = 'CPU per small call (echo rows, worst)';
   const cpuTarget = `≤ ${TARGETS.cpuPerSmallCallUs} µs`;
   if (cpu) {
-    const vsNginx = nginxCpu ? `; nginx ${fixed(nginxCpu.value, 0)} µs` : '';
+    let vsFloors = nginxCpu ? `; nginx ${fixed(nginxCpu.value, 0)} µs` : '';
+    if (nodeCpu) vsFloors += `; node ${fixed(nodeCpu.value, 0)} µs`;
     body.push([
       cpuLabel,
-      `${fixed(cpu.value, 0)} µs (${cpu.row.title}${vsNginx})`,
+      `${fixed(cpu.value, 0)} µs (${cpu.row.title}${vsFloors})`,
       cpuTarget,
       verdict(cpu.value <= TARGETS.cpuPerSmallCallUs),
     ]);
   } else none(cpuLabel, cpuTarget, 'no custos echo row');
+
+  // How much of Custos's CPU per call is Custos, and how much is Node's HTTP stack itself.
+  const aboveNode = worst(custosEcho, (r) => hopCpuAbove(rows, r, 'node'), true);
+  const aboveNodeLabel = 'CPU per small call above the Node floor (echo rows, worst)';
+  if (aboveNode) {
+    const own = hopCpuUsPerCall(aboveNode.row) ?? 0;
+    const floor = own - aboveNode.value;
+    body.push([
+      aboveNodeLabel,
+      `${fixed(aboveNode.value, 0)} µs (${aboveNode.row.title}: custos ${fixed(own, 0)} − node ${fixed(floor, 0)})`,
+      '–',
+      `the Node floor is ${fixed((100 * floor) / own, 0)} % of that call's CPU`,
+    ]);
+  } else none(aboveNodeLabel, '–', 'needs custos and node echo rows of the same case');
+
+  const auth = worst(echoOf('custos-auth'), (r) => hopCpuAbove(rows, r, 'custos'), true);
+  const authLabel = 'authentication cost per call (echo rows, worst)';
+  const authTarget = `≤ ${TARGETS.authCostPerCallUs} µs`;
+  if (auth) {
+    const withAuth = hopCpuUsPerCall(auth.row) ?? 0;
+    const without = withAuth - auth.value;
+    const noise = HOP_CPU_NOISE * without;
+    const withinNoise = Math.abs(auth.value) <= noise ? `; within noise (±${fixed(noise, 0)} µs)` : '';
+    body.push([
+      authLabel,
+      `${signed(auth.value, 0)} µs (${auth.row.title}: custos-auth ${fixed(withAuth, 0)} − custos ${fixed(without, 0)})`,
+      authTarget,
+      `${verdict(auth.value <= TARGETS.authCostPerCallUs)}${withinNoise}`,
+    ]);
+  } else none(authLabel, authTarget, 'needs custos and custos-auth echo rows of the same case');
 
   const p50 = worst(
     custos.filter((r) => r.tool === 'echo' && r.sessions === 1),

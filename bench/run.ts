@@ -15,22 +15,25 @@ import {
   REPO_ROOT,
   staleBuildWarning,
   startCustos,
+  startCustosAuth,
   startNginx,
+  startNodeProxy,
   startUpstream,
   writeCustosConfig,
 } from './servers.ts';
 
-// `npm run bench`: the same MCP load direct to an upstream, through nginx and through Custos, in
-// one run so the rows share the machine's conditions; then Custos's cold start and idle memory.
+// `npm run bench`: the same MCP load direct to an upstream, through nginx, a bare Node.js proxy,
+// Custos and Custos checking tokens, in one run so the rows share the machine's conditions; then
+// Custos's cold start and idle memory.
 // Prints a table and writes every figure as JSONL to bench/results/. See docs/bench.md.
 
 const USAGE = `usage: npm run bench -- [options]
   --duration S        measured window per row, seconds (default 5)
   --warmup S          uncounted warm-up per row, seconds (default 1)
   --timeout S         per-call timeout, seconds (default 10)
-  --only PATHS        direct, nginx and/or custos, comma-separated (default all)
+  --only PATHS        direct, nginx, node, custos, custos-auth, comma-separated (default all)
   --case IDS          case id prefixes, comma-separated, e.g. echo-raw,customer-raw-16 (default all)
-  --full              also run the SDK client for the 64 KiB result
+  --full              also the SDK client for the 64 KiB result, and every path on every case
   --idle-sessions N   idle legacy sessions for the RSS figure (default 1000; 0 skips)
   --cold-starts N     cold starts to take the median of (default 5; 0 skips)
   --help`;
@@ -117,7 +120,7 @@ function progress(index: number, total: number, row: LoadRow): string {
     ? `failed: ${row.load_error}`
     : `${num(row.calls_per_s, 0)} calls/s  p50 ${num(row.p50_ms, 2)} ms  p99 ${num(row.p99_ms, 2)} ms` +
       `${row.path !== 'direct' && hop !== null ? `  hop ${hop.toFixed(0)} µs/call` : ''}  errors ${row.errors}`;
-  return `[${index}/${total}] ${row.title.padEnd(31)} ${row.path.padEnd(6)}  ${figures}`;
+  return `[${index}/${total}] ${row.title.padEnd(31)} ${row.path.padEnd(11)}  ${figures}`;
 }
 
 async function main(): Promise<void> {
@@ -151,29 +154,42 @@ async function main(): Promise<void> {
       }
     }
   }
-  let custosSkipped: string | null = null;
-  if (flags.paths.includes('custos')) {
+  const skipped: Partial<Record<PathName, string>> = {};
+  const startHop = async (path: PathName, what: string, start: () => Promise<Hop>): Promise<void> => {
+    if (!flags.paths.includes(path)) return;
+    try {
+      hops.set(path, await start());
+    } catch (err) {
+      skipped[path] = (err as Error).message;
+      keepLogs = true;
+      say(`bench: skipping the ${path} rows: ${what} did not start: ${skipped[path]}`);
+    }
+  };
+  await startHop('node', 'bench/node-proxy.ts', () => startNodeProxy(workDir, upstream.url));
+  const runsCustos = flags.paths.includes('custos') || flags.paths.includes('custos-auth');
+  if (runsCustos) {
     const stale = staleBuildWarning();
     if (stale) say(`bench: warning: ${stale}`);
     if (!custosCommand().built) say('bench: dist/ is missing; running Custos from src/ through tsx');
-    try {
-      const dir = join(workDir, 'custos');
-      hops.set('custos', await startCustos(writeCustosConfig(dir, upstream.url), join(dir, 'custos.log')));
-    } catch (err) {
-      custosSkipped = (err as Error).message;
-      keepLogs = true;
-      say(`bench: skipping the custos rows: custos serve did not start: ${custosSkipped}`);
-    }
   }
+  await startHop('custos', 'custos serve', () => {
+    const dir = join(workDir, 'custos');
+    return startCustos(writeCustosConfig(dir, upstream.url), join(dir, 'custos.log'));
+  });
+  await startHop('custos-auth', 'custos serve (auth: tokens)', () =>
+    startCustosAuth(join(workDir, 'custos-auth'), upstream.url),
+  );
   const paths = flags.paths.filter((p) => hops.has(p));
+  const rowsOf = (benchCase: BenchCase): PathName[] => paths.filter((p) => benchCase.paths.includes(p));
+  const total = flags.cases.reduce((n, c) => n + rowsOf(c).length, 0);
   record({
     kind: 'meta',
     node: process.version,
     cpus: cpus().length,
     load_average_at_start: loadAtStart,
     nginx: hops.has('nginx') ? nginxVersion() : null,
-    custos: hops.has('custos') ? (custosCommand().built ? 'dist' : 'src (tsx)') : null,
-    custos_skipped: custosSkipped,
+    custos: runsCustos ? (custosCommand().built ? 'dist' : 'src (tsx)') : null,
+    skipped,
     duration_s: flags.timing.durationS,
     warmup_s: flags.timing.warmupS,
     cases: flags.cases.map((c) => c.id),
@@ -181,17 +197,20 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
   });
   say(
-    `bench: ${flags.cases.length} cases × ${paths.join(', ')}; ` +
+    `bench: ${total} rows: ${flags.cases.length} cases × ${paths.join(', ')}; ` +
       `${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row (work dir ${workDir})`,
   );
+  if (total === 0)
+    say(
+      'bench: no row: without --full, node runs the echo cases and customer-raw-16 only, custos-auth the raw echo cases',
+    );
 
   const rows: LoadRow[] = [];
-  const total = flags.cases.length * paths.length;
   for (const benchCase of flags.cases as BenchCase[]) {
-    for (const path of paths) {
+    for (const path of rowsOf(benchCase)) {
       const hop = hops.get(path);
       if (!hop) continue;
-      const row = await measureRow(benchCase, path, hop.url, hop.pids, upstream.pids, flags.timing);
+      const row = await measureRow(benchCase, path, hop, upstream.pids, flags.timing);
       if (row.load_error) keepLogs = true;
       rows.push(row);
       record(row);

@@ -1,16 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { issueGatewayToken } from '../src/identity/gateway-tokens.ts';
+import { loadOrCreateSigningKey } from '../src/identity/signing-key.ts';
 import { freePort, type RunningChild, spawnUntilReady, trackPid } from './child.ts';
 import { readChildPids } from './proc.ts';
 
-// The three things under measurement, each in its own process so its CPU can be read apart:
-// the bench upstream, nginx in front of it, and Custos in front of it.
+// The things under measurement, each in its own process so its CPU can be read apart: the bench
+// upstream, and in front of it nginx, a bare Node.js proxy, Custos, and Custos checking tokens.
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 const NGINX = '/usr/sbin/nginx';
 const DIST_CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const SOURCE_CLI = join(REPO_ROOT, 'src/cli/main.ts');
+/** Lifetime of the custos-auth rows' gateway token: longer than any run. */
+const TOKEN_TTL_S = 3600;
 
 export interface Hop {
   /** The MCP endpoint a client calls. */
@@ -18,6 +22,8 @@ export interface Hop {
   /** Processes whose CPU counts as this hop's (nginx: master and workers). */
   pids: number[];
   child: RunningChild;
+  /** Extra `--header 'K: V'` lines for the load generator (custos-auth: the bearer token). */
+  headers?: readonly string[];
 }
 
 export async function startUpstream(workDir: string): Promise<Hop> {
@@ -92,6 +98,27 @@ export async function startNginx(workDir: string, upstreamUrl: string): Promise<
   return { url: `http://127.0.0.1:${port}${upstream.pathname}`, pids: [child.pid, ...workers], child };
 }
 
+/** Starts bench/node-proxy.ts in front of the upstream: the floor of any Node.js proxy. */
+export async function startNodeProxy(workDir: string, upstreamUrl: string): Promise<Hop> {
+  const child = await spawnUntilReady({
+    command: process.execPath,
+    args: [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'bench/node-proxy.ts'),
+      '--upstream',
+      upstreamUrl,
+      '--port',
+      '0',
+    ],
+    cwd: REPO_ROOT,
+    logFile: join(workDir, 'node-proxy.log'),
+    ready: /^node-proxy listening on (\S+)/,
+    timeoutMs: 20_000,
+  });
+  return { url: child.match[1] ?? '', pids: [child.pid], child };
+}
+
 /** The Custos entry point: the built CLI, or the TypeScript source through tsx if dist/ is missing. */
 export function custosCommand(): { args: string[]; built: boolean } {
   if (existsSync(DIST_CLI)) return { args: [DIST_CLI], built: true };
@@ -109,14 +136,18 @@ export function staleBuildWarning(): string | null {
   return newer ? `dist/ is older than src/${newer}; run \`npm run build\` to measure the current code` : null;
 }
 
-export function writeCustosConfig(dir: string, upstreamUrl: string): string {
+/** A Custos config in `dir`; with `keyFile`, `auth.mode: tokens` accepting gateway tokens signed by it. */
+export function writeCustosConfig(dir: string, upstreamUrl: string, keyFile?: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'custos.yaml');
+  const auth = keyFile
+    ? `auth: { mode: tokens, gatewayTokens: { keyFile: ${JSON.stringify(keyFile)}, maxTtlSeconds: ${TOKEN_TTL_S} } }`
+    : 'auth: { mode: none }';
   writeFileSync(
     file,
     [
       'listen: { host: 127.0.0.1, port: 0 }',
-      'auth: { mode: none }',
+      auth,
       `store: { sqlite: { path: ${JSON.stringify(join(dir, 'custos.db'))} } }`,
       'servers:',
       '  bench:',
@@ -138,6 +169,24 @@ export async function startCustos(configFile: string, logFile: string): Promise<
     timeoutMs: 20_000,
   });
   return { url: child.match[1] ?? '', pids: [child.pid], child };
+}
+
+/**
+ * Starts Custos with `auth.mode: tokens` and a fresh signing key in `dir`, and mints the gateway
+ * token the load presents on every call. The token goes only into the load generator's arguments;
+ * it is never printed or written to the results.
+ */
+export async function startCustosAuth(dir: string, upstreamUrl: string): Promise<Hop> {
+  const keyFile = join(dir, 'signing-key.json');
+  mkdirSync(dir, { recursive: true });
+  const { token } = await issueGatewayToken(await loadOrCreateSigningKey(keyFile), {
+    subject: 'custos:bench',
+    groups: [],
+    ttlSeconds: TOKEN_TTL_S,
+    maxTtlSeconds: TOKEN_TTL_S,
+  });
+  const hop = await startCustos(writeCustosConfig(dir, upstreamUrl, keyFile), join(dir, 'custos.log'));
+  return { ...hop, headers: [`Authorization: Bearer ${token}`] };
 }
 
 /** Spawns Custos and resolves with the ms until its `custos listening on` line, then stops it. */

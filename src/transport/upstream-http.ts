@@ -318,7 +318,11 @@ function rewriteJson(buf: Buffer, outbound: (m: JsonRpcMessage) => JsonRpcMessag
   return Buffer.from(JSON.stringify(outbound(parsed as JsonRpcMessage)));
 }
 
+const ERROR_KEY = Buffer.from('"error"');
+
 function inspectSmallAnswer(ex: Exchange, buf: Buffer): void {
+  // Most answers are results: a byte search spares parsing them (only errors and initialize matter).
+  if (!isInitialize(ex) && buf.indexOf(ERROR_KEY) === -1) return;
   let msg: { result?: { protocolVersion?: unknown }; error?: { code?: unknown } };
   try {
     msg = JSON.parse(buf.toString('utf8'));
