@@ -84,9 +84,12 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const gateway = await startGateway(config);
   const url = gateway.routes.get('crm') as string;
   const tokens: string[] = [];
-  for (const p of PERSONAS)
-    tokens.push(`  ${p.name.padEnd(6)} ${p.description}\n         ${await idp.mint(p, gateway.url)}`);
-  const alice = await idp.mint(PERSONAS[0] as (typeof PERSONAS)[number], gateway.url);
+  let alice = '';
+  for (const p of PERSONAS) {
+    const token = await idp.mint(p, gateway.url);
+    if (p.name === 'alice') alice = token;
+    tokens.push(`  ${p.name.padEnd(6)} ${p.description}\n         ${token}`);
+  }
 
   process.stdout.write(`custos listening on ${gateway.url}
 custos route crm ${url}
