@@ -14,6 +14,8 @@ commands:
                           demo MCP server on SQLite (state in .custos/)
   token issue|list|revoke --config <file> …
                           gateway tokens for what has no identity provider (docs/identity.md)
+  policy check|explain|test --policy <file> …
+                          validate a policy, explain a decision, run a table of cases (docs/policy.md)
   credentials status --config <file> [--json]
                           which secret version each upstream uses (never the secret)
   help                    this text
@@ -53,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { runTokenCommand } = await import('./token.ts');
       return runTokenCommand(rest);
+    }
+    case 'policy': {
+      const { runPolicyCommand } = await import('./policy.ts');
+      return runPolicyCommand(rest);
     }
     case 'credentials': {
       const { runCredentialsCommand } = await import('./credentials.ts');

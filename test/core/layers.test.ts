@@ -16,8 +16,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   identity: ['identity', 'core', 'config'],
   transport: ['transport', 'core', 'config'],
   credentials: ['credentials', 'core', 'config'],
-  gateway: ['gateway', 'core', 'config', 'store', 'session', 'identity', 'transport', 'credentials'],
-  cli: ['cli', 'gateway', 'core', 'config', 'store', 'identity', 'credentials', 'demo'],
+  policy: ['policy'],
+  masking: ['masking', 'core', 'config'],
+  gateway: [
+    'gateway',
+    'core',
+    'config',
+    'store',
+    'session',
+    'identity',
+    'transport',
+    'credentials',
+    'masking',
+    'policy',
+  ],
+  cli: ['cli', 'gateway', 'core', 'config', 'store', 'identity', 'credentials', 'masking', 'policy', 'demo'],
 };
 
 function files(dir: string): string[] {
