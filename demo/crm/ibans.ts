@@ -36,9 +36,20 @@ const BBAN_MAKERS: Readonly<Record<CountryCode, (random: Random) => string>> = {
     return `${italianCin(rest)}${rest}`;
   },
   NL: (r) => r.pattern('LLLL') + r.pattern('##########'),
-  PL: (r) => r.pattern('1#######') + r.pattern('################'),
+  PL: (r) => {
+    const sortCode = r.pattern('1######');
+    return `${sortCode}${polishSortCodeCheck(sortCode)}${r.pattern('################')}`;
+  },
   SE: (r) => r.pattern('N##') + r.pattern('#################'),
 };
+
+/** The check digit ending a Polish 8-digit sort code (NBP: weights 3, 9, 7, 1, 3, 9, 7, mod 10). */
+export function polishSortCodeCheck(first7: string): number {
+  const weights = [3, 9, 7, 1, 3, 9, 7];
+  let sum = 0;
+  for (let i = 0; i < 7; i++) sum += Number(first7[i]) * (weights[i] as number);
+  return (10 - (sum % 10)) % 10;
+}
 
 /** An IBAN in electronic (unspaced) form. */
 export function generateIban(random: Random, country: CountryCode): string {

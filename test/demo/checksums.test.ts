@@ -98,3 +98,11 @@ test('BBAN national keys: FR RIB key, IT CIN, ES DC (from the example IBANs abov
   assert.equal(spanishAccountDc('2100', '0418', '0200051332'), '45');
   assert.notEqual(spanishAccountDc('2100', '0418', '0200051333'), '45');
 });
+
+test('generated Polish IBANs carry a valid sort-code check digit (ibantools agrees)', async () => {
+  const { isValidIBAN } = await import('ibantools');
+  const { generateIban } = await import('../../demo/crm/ibans.ts');
+  const { createRandom } = await import('../../demo/crm/random.ts');
+  const r = createRandom(11);
+  for (let i = 0; i < 200; i++) assert.ok(isValidIBAN(generateIban(r, 'PL')));
+});
