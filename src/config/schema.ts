@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskingConfigSchema, serverMaskingSchema } from '../masking/config.ts';
 
 // One schema for the whole file (docs/config.md). `strict` everywhere: an unknown key is an
 // error, because a misspelt security setting silently ignored is worse than a refusal to start.
@@ -97,6 +98,8 @@ const server = z
     /** OAuth scopes a token must carry for this server (403 insufficient_scope otherwise). */
     scopes: z.array(z.string().min(1)).default([]),
     credentials: credentials.optional(),
+    /** Personal data in what this server sends back is masked with this profile (docs/masking.md). */
+    masking: serverMaskingSchema.optional(),
   })
   .refine((s) => (s.http === undefined) !== (s.stdio === undefined), {
     error: 'exactly one of "http" or "stdio"',
@@ -105,71 +108,93 @@ const server = z
     error: 'stdio servers take credentials through "credentials.envVar"',
   });
 
-export const configSchema = z.strictObject({
-  listen: z
-    .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.int().min(0).max(65535).default(8080),
-    })
-    .default({ host: '127.0.0.1', port: 8080 }),
-  auth: z.discriminatedUnion(
-    'mode',
-    [
-      // Running open must be said explicitly; it prints a warning.
-      z.strictObject({ mode: z.literal('none') }),
-      z.strictObject({
-        mode: z.literal('tokens'),
-        /** The gateway's public base URL: resource ids (RFC 8707 audiences) and metadata URLs derive from it. */
-        resource: z.url({ protocol: /^https?$/ }).optional(),
-        clockSkewSeconds: z.int().min(0).max(300).default(60),
-        issuers: z.array(issuer).default([]),
-        gatewayTokens: z
-          .strictObject({
-            /** The gateway's signing key (Ed25519 JWK); created with mode 0600 when missing. */
-            keyFile: z.string().min(1).default('./custos-signing-key.json'),
-            maxTtlSeconds: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
-          })
-          .default({ keyFile: './custos-signing-key.json', maxTtlSeconds: 24 * 3600 }),
-        scim: z.strictObject({ tokenFile: z.string().min(1) }).optional(),
+export const configSchema = z
+  .strictObject({
+    listen: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.int().min(0).max(65535).default(8080),
+      })
+      .default({ host: '127.0.0.1', port: 8080 }),
+    auth: z.discriminatedUnion(
+      'mode',
+      [
+        // Running open must be said explicitly; it prints a warning.
+        z.strictObject({ mode: z.literal('none') }),
+        z.strictObject({
+          mode: z.literal('tokens'),
+          /** The gateway's public base URL: resource ids (RFC 8707 audiences) and metadata URLs derive from it. */
+          resource: z.url({ protocol: /^https?$/ }).optional(),
+          clockSkewSeconds: z.int().min(0).max(300).default(60),
+          issuers: z.array(issuer).default([]),
+          gatewayTokens: z
+            .strictObject({
+              /** The gateway's signing key (Ed25519 JWK); created with mode 0600 when missing. */
+              keyFile: z.string().min(1).default('./custos-signing-key.json'),
+              maxTtlSeconds: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+            })
+            .default({ keyFile: './custos-signing-key.json', maxTtlSeconds: 24 * 3600 }),
+          scim: z.strictObject({ tokenFile: z.string().min(1) }).optional(),
+        }),
+      ],
+      { error: 'auth.mode must be "none" or "tokens", set explicitly' },
+    ),
+    store: z
+      .strictObject({
+        sqlite: z.strictObject({ path: z.string().min(1) }),
+      })
+      .default({ sqlite: { path: './custos.db' } }),
+    ingress: z
+      .strictObject({
+        maxBodyBytes: positiveInt.default(4 * 1024 * 1024),
+        allowedOrigins: z.array(z.string()).default([]),
+        allowedHosts: z.array(z.string().min(1)).default([]),
+      })
+      .default({ maxBodyBytes: 4 * 1024 * 1024, allowedOrigins: [], allowedHosts: [] }),
+    limits: z
+      .strictObject({
+        sessions: positiveInt.default(10_000),
+        sessionsPerCaller: positiveInt.default(2_000),
+        requestsPerSession: positiveInt.default(64),
+        idleSessionSeconds: positiveInt.default(1800),
+        stdioProcesses: positiveInt.default(256),
+        upstreamTimeoutSeconds: positiveInt.default(60),
+        drainSeconds: z.number().min(0).default(10),
+      })
+      .default({
+        sessions: 10_000,
+        sessionsPerCaller: 2_000,
+        requestsPerSession: 64,
+        idleSessionSeconds: 1800,
+        stdioProcesses: 256,
+        upstreamTimeoutSeconds: 60,
+        drainSeconds: 10,
       }),
-    ],
-    { error: 'auth.mode must be "none" or "tokens", set explicitly' },
-  ),
-  store: z
-    .strictObject({
-      sqlite: z.strictObject({ path: z.string().min(1) }),
-    })
-    .default({ sqlite: { path: './custos.db' } }),
-  ingress: z
-    .strictObject({
-      maxBodyBytes: positiveInt.default(4 * 1024 * 1024),
-      allowedOrigins: z.array(z.string()).default([]),
-      allowedHosts: z.array(z.string().min(1)).default([]),
-    })
-    .default({ maxBodyBytes: 4 * 1024 * 1024, allowedOrigins: [], allowedHosts: [] }),
-  limits: z
-    .strictObject({
-      sessions: positiveInt.default(10_000),
-      sessionsPerCaller: positiveInt.default(2_000),
-      requestsPerSession: positiveInt.default(64),
-      idleSessionSeconds: positiveInt.default(1800),
-      stdioProcesses: positiveInt.default(256),
-      upstreamTimeoutSeconds: positiveInt.default(60),
-      drainSeconds: z.number().min(0).default(10),
-    })
-    .default({
-      sessions: 10_000,
-      sessionsPerCaller: 2_000,
-      requestsPerSession: 64,
-      idleSessionSeconds: 1800,
-      stdioProcesses: 256,
-      upstreamTimeoutSeconds: 60,
-      drainSeconds: 10,
+    /** Masking profiles and keys; servers opt in with `servers.<name>.masking`. */
+    masking: maskingConfigSchema.optional(),
+    servers: z.record(serverName, server).refine((s) => Object.keys(s).length > 0, {
+      error: 'at least one server',
     }),
-  servers: z.record(serverName, server).refine((s) => Object.keys(s).length > 0, {
-    error: 'at least one server',
-  }),
-});
+  })
+  .superRefine((c, ctx) => {
+    // A server's masking profiles must exist (without a `masking` section: the built-in `default`).
+    const profiles = c.masking?.profiles ?? { default: true };
+    for (const [name, s] of Object.entries(c.servers)) {
+      if (!s.masking) continue;
+      const wanted: [string, (string | number)[]][] = [[s.masking.profile, ['profile']]];
+      for (const [tool, profile] of Object.entries(s.masking.tools ?? {}))
+        wanted.push([profile, ['tools', tool]]);
+      for (const [profile, at] of wanted) {
+        if (!Object.hasOwn(profiles, profile)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['servers', name, 'masking', ...at],
+            message: `unknown masking profile '${profile}'`,
+          });
+        }
+      }
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ServerConfig = Config['servers'][string];

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/index.ts';
 import type { ServerCredential } from '../credentials/step.ts';
 import type { Identity } from '../identity/types.ts';
+import type { GatewayMasking } from '../masking/step.ts';
+import type { Finding } from '../masking/types.ts';
 import type { Session, SessionTable } from '../session/index.ts';
 import type { Era, Outcome, Store } from '../store/index.ts';
 import type { GatewayError } from './errors.ts';
@@ -30,6 +32,8 @@ export interface GatewayContext {
   readonly longLived: Set<{ end(): void }>;
   /** The authenticate step for the configured auth.mode, built at boot. */
   authenticate: (ex: Exchange) => void | Promise<void>;
+  /** Masking profiles and which servers use them, compiled at boot (undefined: no masking). */
+  readonly masking: GatewayMasking | undefined;
   /** Upstream credentials by server name, built at boot. */
   readonly credentials: ReadonlyMap<string, ServerCredential>;
   /** The Host header check, compiled from the config at boot. */
@@ -64,6 +68,11 @@ export interface Exchange {
    * apply it to each one — whole JSON answers, each SSE event as it passes, stdio messages.
    */
   outbound: ((msg: JsonRpcMessage) => JsonRpcMessage) | undefined;
+  /** What the mask step found in the answer (types, paths, offsets, keyed hashes — never values). */
+  findings: readonly Finding[] | undefined;
+  findingCount: number;
+  /** The caller is in an exempt group (e.g. dpo) and saw raw values; recorded as such. */
+  maskingExempt: boolean;
   /** Set by the upstream while it works on the exchange: ends it now with this error (revocation). */
   cancel: ((err: GatewayError) => void) | undefined;
   session: Session | undefined;

@@ -22,6 +22,8 @@ export function recordExchange(ex: Exchange): void {
     upstreamUs: ex.upstreamNs === undefined ? null : Number((ex.upstreamNs - ex.startedNs) / 1000n),
     bytesIn: ex.body?.length ?? 0,
     bytesOut: ex.bytesOut,
+    findings: ex.findings === undefined ? null : summarizeFindings(ex),
+    masking: ex.findings === undefined ? null : ex.maskingExempt ? 'exempt' : 'masked',
   };
   if (ex.messages.length <= 1) {
     const m = ex.messages[0];
@@ -32,4 +34,10 @@ export function recordExchange(ex: Exchange): void {
   for (const m of ex.messages) {
     ex.ctx.store.recordExchange({ ...base, method: m.method ?? 'response', name: targetName(m) ?? null });
   }
+}
+
+function summarizeFindings(ex: Exchange): string {
+  const counts: Record<string, number> = {};
+  for (const f of ex.findings ?? []) counts[f.type] = (counts[f.type] ?? 0) + 1;
+  return JSON.stringify(counts);
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
 import { buildServerCredentials } from '../credentials/step.ts';
+import { buildMasking } from '../masking/step.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
@@ -50,6 +51,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       throw new GatewayError('CUSTOS_SHUTTING_DOWN', { retryAfter: 1 });
     },
     credentials: buildServerCredentials(config),
+    masking: buildMasking(config),
     longLived: new Set(),
     allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
     allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),
@@ -227,6 +229,9 @@ function newExchange(
     upstreamHeaders: undefined,
     upstreamEnv: undefined,
     outbound: undefined,
+    findings: undefined,
+    findingCount: 0,
+    maskingExempt: false,
     cancel: undefined,
     session: undefined,
     upstreamNs: undefined,

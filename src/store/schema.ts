@@ -56,11 +56,15 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // Masking: how many of each entity type an answer carried (never the values), and whether the
+  // caller saw them masked or raw (an exempt group).
+  `ALTER TABLE exchanges ADD COLUMN findings TEXT;
+   ALTER TABLE exchanges ADD COLUMN masking TEXT;`,
 ];
 
 export const INSERT_EXCHANGE = `INSERT INTO exchanges (id, received_at, server, era, protocol_version, session_id, caller,
-    method, name, http_status, outcome, error_code, duration_us, upstream_us, bytes_in, bytes_out)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    method, name, http_status, outcome, error_code, duration_us, upstream_us, bytes_in, bytes_out, findings, masking)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** A record as the positional row INSERT_EXCHANGE takes (and as batches travel to the writer). */
 export function exchangeRow(r: ExchangeRecord): unknown[] {
@@ -81,13 +85,15 @@ export function exchangeRow(r: ExchangeRecord): unknown[] {
     r.upstreamUs,
     r.bytesIn,
     r.bytesOut,
+    r.findings,
+    r.masking,
   ];
 }
 
 export const EXCHANGE_COLUMNS = `id, received_at AS receivedAt, server, era, protocol_version AS protocolVersion,
   session_id AS sessionId, caller, method, name, http_status AS httpStatus, outcome,
   error_code AS errorCode, duration_us AS durationUs, upstream_us AS upstreamUs,
-  bytes_in AS bytesIn, bytes_out AS bytesOut`;
+  bytes_in AS bytesIn, bytes_out AS bytesOut, findings, masking`;
 
 /** Opens the pragmas every connection needs and brings the schema up to date. */
 export function prepareDatabase(db: Database.Database): void {

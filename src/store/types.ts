@@ -23,6 +23,10 @@ export interface ExchangeRecord {
   upstreamUs: number | null;
   bytesIn: number;
   bytesOut: number;
+  /** Entity type → count found in the answer, as JSON (`{"EMAIL":2}`); null when not inspected. */
+  findings: string | null;
+  /** 'masked', 'exempt' (the caller saw raw values) or null (masking does not apply). */
+  masking: 'masked' | 'exempt' | null;
 }
 
 export interface ExchangeQuery {

@@ -10,7 +10,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
 
 const ALLOWED: Record<string, readonly string[]> = {
   core: ['core'],
-  config: ['config', 'core'],
+  config: ['config', 'core', 'masking'],
   store: ['store', 'core'],
   session: ['session', 'core', 'config'],
   identity: ['identity', 'core', 'config'],

@@ -1,0 +1,157 @@
+// Masking throughput: a realistic MCP tools/call result (the demo CRM's customers as text content
+// and as structuredContent, ~75 KB, one finding every ~38 bytes) masked with the default profile,
+// against baselines measured in the same run: JSON.parse + JSON.stringify alone, and a naive
+// parse → regex → validate → stringify masker. Also the CSV export, the same customers as prose,
+// and a result with no personal data.
+//
+//   node --import tsx bench/masking-speed.ts [--iterations N]
+
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { isValidIBAN } from 'ibantools';
+import { isValidPhoneNumber } from 'libphonenumber-js';
+import { generateCustomers } from '../demo/crm/data.ts';
+import type { JsonRpcMessage } from '../src/core/jsonrpc.ts';
+import { compileProfile } from '../src/masking/compile.ts';
+import { profileSchema } from '../src/masking/config.ts';
+import { maskText } from '../src/masking/engine.ts';
+import { maskMessage } from '../src/masking/message.ts';
+
+const { values } = parseArgs({ options: { iterations: { type: 'string', default: '400' } } });
+const ITERATIONS = Number(values.iterations);
+const TARGET_BYTES = 75_000;
+
+function toolResult(count: number): JsonRpcMessage {
+  const structured = { customers: generateCustomers({ count }), total: count };
+  return {
+    jsonrpc: '2.0',
+    id: 7,
+    result: { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured },
+  };
+}
+
+let count = 1;
+while (JSON.stringify(toolResult(count + 1)).length <= TARGET_BYTES) count++;
+const message = toolResult(count);
+const raw = JSON.stringify(message);
+const customers = generateCustomers({ count });
+// The CSV export (demo export_customers: a header row, then one customer per line) and the
+// same customers as prose, where only the free-text detectors can find them.
+const csv = [
+  'id,firstName,lastName,email,phone,iban,street,city,postalCode,country,dateOfBirth,nationalId',
+  ...customers.map((c) =>
+    [
+      c.id,
+      c.firstName,
+      c.lastName,
+      c.email,
+      c.phone,
+      c.iban,
+      `"${c.address.street}"`,
+      c.address.city,
+      c.address.postalCode,
+      c.address.country,
+      c.dateOfBirth,
+      c.nationalId.value,
+    ].join(','),
+  ),
+].join('\r\n');
+const prose = customers
+  .map(
+    (c) =>
+      `Customer ${c.firstName} ${c.lastName} (${c.email}, tel ${c.phone}) lives at ${c.address.street}, ${c.address.postalCode} ${c.address.city}; born ${c.dateOfBirth}; IBAN ${c.iban}; ID ${c.nationalId.value}.`,
+  )
+  .join('\n');
+const quiet = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 8,
+  result: {
+    content: [{ type: 'text', text: 'build ok. '.repeat(7_000) }],
+    structuredContent: {
+      items: Array.from({ length: 900 }, (_, i) => ({
+        sku: `SKU-${i}`,
+        qty: i % 7,
+        status: 'in stock',
+        note: 'ships within two days',
+      })),
+    },
+  },
+});
+
+const profile = compileProfile(profileSchema.parse({}), { hmacKey: randomBytes(32) }, { name: 'bench' });
+
+const ROUNDS = 5;
+
+/** CPU milliseconds per call (user + system), best of ROUNDS rounds: other processes only add. */
+function cpuPerCall(fn: () => void): number {
+  for (let i = 0; i < Math.min(ITERATIONS, 100); i++) fn();
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = process.cpuUsage();
+    for (let i = 0; i < ITERATIONS; i++) fn();
+    const used = process.cpuUsage(start);
+    best = Math.min(best, (used.user + used.system) / 1000 / ITERATIONS);
+  }
+  return best;
+}
+
+// The naive masker DESIGN.md measured: every string through a list of regexes, then validators.
+const NAIVE = [
+  /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g,
+  /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b/g,
+  /\+?\d[\d ()/-]{6,}\d/g,
+  /\b\d{9,15}\b/g,
+];
+function naiveString(s: string): string {
+  let out = s;
+  for (const re of NAIVE)
+    out = out.replace(re, (m) =>
+      m.includes('@') || isValidIBAN(m.replace(/ /g, '')) || isValidPhoneNumber(m, 'DE') ? '[PII]' : m,
+    );
+  return out;
+}
+function naiveWalk(v: unknown): unknown {
+  if (typeof v === 'string') return naiveString(v);
+  if (Array.isArray(v)) return v.map(naiveWalk);
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, naiveWalk(x)]));
+  return v;
+}
+
+const rows: [string, number, number][] = [];
+const measure = (name: string, bytes: number, fn: () => void): void => {
+  const ms = cpuPerCall(fn);
+  rows.push([name, ms, bytes / 1e6 / (ms / 1000)]);
+};
+
+measure('baseline: JSON.parse + JSON.stringify', raw.length, () => JSON.stringify(JSON.parse(raw)));
+measure('baseline: naive parse → regex → validate → stringify', raw.length, () =>
+  JSON.stringify(naiveWalk(JSON.parse(raw))),
+);
+measure('maskMessage (parsed message in, masked message out)', raw.length, () =>
+  maskMessage(message, profile),
+);
+// For scale only: the same walk with the HMAC replaced by a constant (findings need the real one).
+const unhashed = { ...profile, hash: (): string => '0'.repeat(64) };
+measure('  of which keyed hashes (maskMessage minus this row)', raw.length, () =>
+  maskMessage(message, unhashed),
+);
+measure('parse → maskMessage → stringify', raw.length, () =>
+  JSON.stringify(maskMessage(JSON.parse(raw) as JsonRpcMessage, profile).msg),
+);
+measure('maskText on the CSV export (header row: by column)', csv.length, () => maskText(csv, profile, '$'));
+measure('maskText on the same customers as prose (detectors only)', prose.length, () =>
+  maskText(prose, profile, '$'),
+);
+measure('parse → maskMessage → stringify, no personal data', quiet.length, () =>
+  JSON.stringify(maskMessage(JSON.parse(quiet) as JsonRpcMessage, profile).msg),
+);
+
+const findings = maskMessage(message, profile).findings.length;
+console.log(
+  `tools/call result: ${count} customers, ${(raw.length / 1000).toFixed(1)} KB, ${findings} findings; CSV ${(csv.length / 1000).toFixed(1)} KB, prose ${(prose.length / 1000).toFixed(1)} KB; ${ITERATIONS} iterations × ${ROUNDS} rounds, best round, process CPU time`,
+);
+console.log('');
+console.log(`${'case'.padEnd(62)} ${'ms/call'.padStart(8)} ${'MB/s'.padStart(8)}`);
+for (const [name, ms, mbs] of rows)
+  console.log(`${name.padEnd(62)} ${ms.toFixed(3).padStart(8)} ${mbs.toFixed(1).padStart(8)}`);

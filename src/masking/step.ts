@@ -1,0 +1,54 @@
+import type { Config } from '../config/index.ts';
+import type { Exchange } from '../core/exchange.ts';
+import type { JsonRpcMessage } from '../core/jsonrpc.ts';
+import { type CompiledMasking, compileMaskingConfig, selectProfile } from './compile.ts';
+import { maskingConfigSchema, type ServerMaskingConfig } from './config.ts';
+import { loadMaskingKeys } from './keys.ts';
+import { maskMessage } from './message.ts';
+import type { Finding } from './types.ts';
+
+// The mask step: personal data in everything the upstream sends back — results, notifications,
+// server→client requests, errors, both eras, JSON and SSE — is masked before it leaves the
+// gateway. The step runs before the upstream call and installs the transform the transports
+// apply to every outgoing message (Exchange.outbound).
+
+/** Findings kept per exchange; past this they are counted, not kept (a flood cannot grow memory). */
+const MAX_FINDINGS = 10_000;
+
+export interface GatewayMasking {
+  readonly compiled: CompiledMasking;
+  readonly servers: ReadonlyMap<string, ServerMaskingConfig>;
+}
+
+/** Compiles every profile once at boot; undefined when no server asks for masking. */
+export function buildMasking(config: Readonly<Config>): GatewayMasking | undefined {
+  const servers = new Map<string, ServerMaskingConfig>();
+  for (const [name, s] of Object.entries(config.servers)) if (s.masking) servers.set(name, s.masking);
+  if (servers.size === 0) return undefined;
+  const cfg = config.masking ?? maskingConfigSchema.parse({});
+  const compiled = compileMaskingConfig(cfg, loadMaskingKeys(cfg.hmacKeyFile));
+  return { compiled, servers };
+}
+
+export function attachMasking(ex: Exchange): void {
+  const masking = ex.ctx.masking;
+  if (!masking) return;
+  const server = masking.servers.get(ex.upstream.name);
+  if (!server) return;
+  const first = ex.messages[0];
+  const tool =
+    first?.method === 'tools/call' && typeof first.params?.name === 'string' ? first.params.name : undefined;
+  const profile = selectProfile(masking.compiled, server, tool, ex.identity?.groups);
+  if (!profile) return;
+  const findings: Finding[] = [];
+  ex.findings = findings;
+  ex.maskingExempt = profile.exempt;
+  ex.outbound = (msg: JsonRpcMessage): JsonRpcMessage => {
+    const r = maskMessage(msg, profile);
+    for (const f of r.findings) {
+      if (findings.length < MAX_FINDINGS) findings.push(f);
+    }
+    ex.findingCount += r.findings.length;
+    return r.msg;
+  };
+}

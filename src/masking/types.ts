@@ -1,0 +1,43 @@
+// The masking contracts (issue: personal data masked inline). The engine compiles a profile once
+// at boot; the hot path only applies it.
+
+/** What a detector finds. National identifiers carry their scheme in `subtype` (e.g. `DE_STEUER_ID`). */
+export type EntityType =
+  | 'EMAIL'
+  | 'PHONE'
+  | 'IBAN'
+  | 'CREDIT_CARD'
+  | 'IP_ADDRESS'
+  | 'MAC_ADDRESS'
+  | 'NATIONAL_ID'
+  | 'PASSPORT'
+  | 'ID_CARD'
+  | 'DATE_OF_BIRTH'
+  | 'SECRET'
+  | 'PERSON'
+  | 'ADDRESS';
+
+export type Operator = 'redact' | 'partial' | 'pseudonym' | 'encrypt' | 'keep';
+
+/** One piece of personal data found (and masked, unless the operator was `keep`). */
+export interface Finding {
+  readonly type: EntityType;
+  readonly subtype?: string;
+  /** Where: a JSON path into the message (`$.result.content[0].text`) … */
+  readonly path: string;
+  /** … and the UTF-16 offsets inside that string value (end exclusive); whole value: 0..length. */
+  readonly start: number;
+  readonly end: number;
+  /** HMAC-SHA256 of the normalised value under the deployment's key, hex: the blind index for DSAR. */
+  readonly valueHash: string;
+  readonly operator: Operator;
+  readonly detector: string;
+}
+
+/** Keys the operators need; loaded once at boot, never logged. */
+export interface MaskingKeys {
+  /** Keys pseudonyms and finding hashes: stable per deployment, so records still join. */
+  readonly hmacKey: Buffer;
+  /** Encrypts a value for reversible masking; the audit issue swaps in per-subject keys. */
+  readonly encrypt?: (value: string, valueHash: string) => string;
+}
