@@ -51,24 +51,21 @@ export function loadConfigFile(file: string): Readonly<Config> {
 
 function resolvePaths(config: Readonly<Config>, base: string): Readonly<Config> {
   const copy = structuredClone(config) as Config;
-  const p = copy.store.sqlite.path;
-  if (p !== ':memory:' && !isAbsolute(p)) copy.store.sqlite.path = resolve(base, p);
-  // Secrets files too: `custos serve` and `custos token` must find the same signing key
-  // whatever directory each was started from.
-  if (copy.auth.mode === 'tokens') {
-    copy.auth.gatewayTokens.keyFile = resolve(base, copy.auth.gatewayTokens.keyFile);
-    if (copy.auth.scim) copy.auth.scim.tokenFile = resolve(base, copy.auth.scim.tokenFile);
-  }
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  if (copy.store.sqlite.path !== ':memory:') copy.store.sqlite.path = at(copy.store.sqlite.path);
+  // Key and secret files too: `custos serve` and `custos token` must find the same signing key
+  // whatever directory each was started from.
+  if (copy.policy) copy.policy.file = at(copy.policy.file);
+  if (copy.masking?.hmacKeyFile !== undefined) copy.masking.hmacKeyFile = at(copy.masking.hmacKeyFile);
+  if (copy.auth.mode === 'tokens') {
+    copy.auth.gatewayTokens.keyFile = at(copy.auth.gatewayTokens.keyFile);
+    if (copy.auth.scim) copy.auth.scim.tokenFile = at(copy.auth.scim.tokenFile);
+  }
   for (const s of Object.values(copy.servers)) {
     if (s.stdio?.cwd !== undefined) s.stdio.cwd = at(s.stdio.cwd);
     if (s.credentials?.file !== undefined) s.credentials.file = at(s.credentials.file);
     const te = s.credentials?.tokenExchange;
     if (te?.clientSecretFile !== undefined) te.clientSecretFile = at(te.clientSecretFile);
-  }
-  if (copy.auth.mode === 'tokens') {
-    copy.auth.gatewayTokens.keyFile = at(copy.auth.gatewayTokens.keyFile);
-    if (copy.auth.scim) copy.auth.scim.tokenFile = at(copy.auth.scim.tokenFile);
   }
   return deepFreeze(copy);
 }

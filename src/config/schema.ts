@@ -170,6 +170,8 @@ export const configSchema = z
         upstreamTimeoutSeconds: 60,
         drainSeconds: 10,
       }),
+    /** The policy file (docs/policy.md): default deny once configured; reloaded when it changes. */
+    policy: z.strictObject({ file: z.string().min(1) }).optional(),
     /** Masking profiles and keys; servers opt in with `servers.<name>.masking`. */
     masking: maskingConfigSchema.optional(),
     servers: z.record(serverName, server).refine((s) => Object.keys(s).length > 0, {

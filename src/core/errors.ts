@@ -63,6 +63,9 @@ export const ERROR_SPECS = {
     message: 'Forbidden: the token lacks a required scope',
   },
   CUSTOS_REVOKED: { http: 401, rpc: -32099, message: 'Unauthorized: this identity has been revoked' },
+  CUSTOS_POLICY_DENIED: { http: 200, rpc: -32081, message: 'Denied by policy' },
+  CUSTOS_APPROVAL_REQUIRED: { http: 200, rpc: -32082, message: 'Approval required' },
+  CUSTOS_RATE_LIMITED: { http: 429, rpc: -32083, message: 'Rate limit reached' },
   CUSTOS_INTERNAL: { http: 500, rpc: -32603, message: 'Internal gateway error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -4,6 +4,7 @@ import type { ServerCredential } from '../credentials/step.ts';
 import type { Identity } from '../identity/types.ts';
 import type { GatewayMasking } from '../masking/step.ts';
 import type { Finding } from '../masking/types.ts';
+import type { GatewayPolicy } from '../policy/step.ts';
 import type { Session, SessionTable } from '../session/index.ts';
 import type { Era, Outcome, Store } from '../store/index.ts';
 import type { GatewayError } from './errors.ts';
@@ -34,6 +35,8 @@ export interface GatewayContext {
   authenticate: (ex: Exchange) => void | Promise<void>;
   /** Masking profiles and which servers use them, compiled at boot (undefined: no masking). */
   readonly masking: GatewayMasking | undefined;
+  /** The compiled policy (reloaded on change) and its rate limiter; undefined: no policy. */
+  readonly policy: GatewayPolicy | undefined;
   /** Upstream credentials by server name, built at boot. */
   readonly credentials: ReadonlyMap<string, ServerCredential>;
   /** The Host header check, compiled from the config at boot. */
@@ -73,6 +76,9 @@ export interface Exchange {
   findingCount: number;
   /** The caller is in an exempt group (e.g. dpo) and saw raw values; recorded as such. */
   maskingExempt: boolean;
+  /** The policy rule that decided and its effect (undefined: no policy configured). */
+  policyRule: string | undefined;
+  policyEffect: string | undefined;
   /** Set by the upstream while it works on the exchange: ends it now with this error (revocation). */
   cancel: ((err: GatewayError) => void) | undefined;
   session: Session | undefined;

@@ -24,6 +24,8 @@ export function recordExchange(ex: Exchange): void {
     bytesOut: ex.bytesOut,
     findings: ex.findings === undefined ? null : summarizeFindings(ex),
     masking: ex.findings === undefined ? null : ex.maskingExempt ? 'exempt' : 'masked',
+    policyRule: ex.policyRule ?? null,
+    policyEffect: ex.policyEffect ?? null,
   };
   if (ex.messages.length <= 1) {
     const m = ex.messages[0];

@@ -6,6 +6,7 @@ import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
 import { buildServerCredentials } from '../credentials/step.ts';
 import { buildMasking } from '../masking/step.ts';
+import { buildPolicy } from '../policy/step.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
@@ -52,6 +53,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     },
     credentials: buildServerCredentials(config),
     masking: buildMasking(config),
+    policy: buildPolicy(config.policy?.file),
     longLived: new Set(),
     allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
     allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),
@@ -128,6 +130,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       await Promise.allSettled([...upstreams.values()].map((u) => u.close()));
       auth.close();
       for (const c of ctx.credentials.values()) c.close();
+      ctx.policy?.close();
       await store.close();
     })();
     return closing;
@@ -232,6 +235,8 @@ function newExchange(
     findings: undefined,
     findingCount: 0,
     maskingExempt: false,
+    policyRule: undefined,
+    policyEffect: undefined,
     cancel: undefined,
     session: undefined,
     upstreamNs: undefined,

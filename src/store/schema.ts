@@ -60,11 +60,15 @@ const MIGRATIONS: readonly string[] = [
   // caller saw them masked or raw (an exempt group).
   `ALTER TABLE exchanges ADD COLUMN findings TEXT;
    ALTER TABLE exchanges ADD COLUMN masking TEXT;`,
+  // Authorization: the policy rule that decided and its effect.
+  `ALTER TABLE exchanges ADD COLUMN policy_rule TEXT;
+   ALTER TABLE exchanges ADD COLUMN policy_effect TEXT;`,
 ];
 
 export const INSERT_EXCHANGE = `INSERT INTO exchanges (id, received_at, server, era, protocol_version, session_id, caller,
-    method, name, http_status, outcome, error_code, duration_us, upstream_us, bytes_in, bytes_out, findings, masking)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    method, name, http_status, outcome, error_code, duration_us, upstream_us, bytes_in, bytes_out, findings, masking,
+    policy_rule, policy_effect)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** A record as the positional row INSERT_EXCHANGE takes (and as batches travel to the writer). */
 export function exchangeRow(r: ExchangeRecord): unknown[] {
@@ -87,13 +91,16 @@ export function exchangeRow(r: ExchangeRecord): unknown[] {
     r.bytesOut,
     r.findings,
     r.masking,
+    r.policyRule,
+    r.policyEffect,
   ];
 }
 
 export const EXCHANGE_COLUMNS = `id, received_at AS receivedAt, server, era, protocol_version AS protocolVersion,
   session_id AS sessionId, caller, method, name, http_status AS httpStatus, outcome,
   error_code AS errorCode, duration_us AS durationUs, upstream_us AS upstreamUs,
-  bytes_in AS bytesIn, bytes_out AS bytesOut, findings, masking`;
+  bytes_in AS bytesIn, bytes_out AS bytesOut, findings, masking,
+  policy_rule AS policyRule, policy_effect AS policyEffect`;
 
 /** Opens the pragmas every connection needs and brings the schema up to date. */
 export function prepareDatabase(db: Database.Database): void {

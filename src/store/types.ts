@@ -27,6 +27,9 @@ export interface ExchangeRecord {
   findings: string | null;
   /** 'masked', 'exempt' (the caller saw raw values) or null (masking does not apply). */
   masking: 'masked' | 'exempt' | null;
+  /** The policy rule that decided (`default-deny`, `protocol`, `hidden`, a rule id) and its effect. */
+  policyRule: string | null;
+  policyEffect: string | null;
 }
 
 export interface ExchangeQuery {

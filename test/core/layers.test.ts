@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   identity: ['identity', 'core', 'config'],
   transport: ['transport', 'core', 'config'],
   credentials: ['credentials', 'core', 'config'],
-  policy: ['policy'],
+  policy: ['policy', 'core'],
   masking: ['masking', 'core', 'config'],
   gateway: [
     'gateway',

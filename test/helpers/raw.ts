@@ -50,15 +50,19 @@ export const INIT = {
 };
 
 /** initialize + notifications/initialized; returns the gateway's session id. */
-export async function openSession(url: string, protocolVersion = '2025-11-25'): Promise<string> {
-  const r = await post(url, { ...INIT, params: { ...INIT.params, protocolVersion } });
+export async function openSession(
+  url: string,
+  protocolVersion = '2025-11-25',
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const r = await post(url, { ...INIT, params: { ...INIT.params, protocolVersion } }, headers);
   const sid = r.headers['mcp-session-id'];
   if (r.status !== 200 || typeof sid !== 'string')
     throw new Error(`initialize failed: ${r.status} ${r.text}`);
   await post(
     url,
     { jsonrpc: '2.0', method: 'notifications/initialized' },
-    { 'mcp-session-id': sid, 'mcp-protocol-version': protocolVersion },
+    { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': protocolVersion },
   );
   return sid;
 }
