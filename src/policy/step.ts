@@ -1,4 +1,4 @@
-import { watchFile } from 'node:fs';
+import { unwatchFile, watchFile } from 'node:fs';
 import { sendJson } from '../core/answer.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange } from '../core/exchange.ts';
@@ -53,10 +53,7 @@ export function buildPolicy(file: string | undefined): GatewayPolicy | undefined
   return {
     current: () => policy,
     limiter: createRateLimiter(),
-    close: () => {
-      // unwatchFile with the same listener
-      import('node:fs').then((fs) => fs.unwatchFile(file, onChange));
-    },
+    close: () => unwatchFile(file, onChange),
   };
 }
 
@@ -72,7 +69,9 @@ function mcpParamHeaders(ex: Exchange): Record<string, string> | undefined {
   for (const k in ex.req.headers) {
     if (!k.startsWith('mcp-param-')) continue;
     const v = ex.req.headers[k];
-    if (typeof v === 'string') (out ??= Object.create(null) as Record<string, string>)[k] = v;
+    if (typeof v !== 'string') continue;
+    if (out === undefined) out = Object.create(null) as Record<string, string>;
+    out[k] = v;
   }
   return out;
 }
