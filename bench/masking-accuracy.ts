@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JsonRpcMessage } from '../src/core/jsonrpc.ts';
+import { embeddedJsonStart } from '../src/masking/engine.ts';
 import { compileProfile, maskMessage, profileSchema } from '../src/masking/index.ts';
 import { DEFAULT_CORPUS_SEED, generateMaskingCorpus } from './masking-corpus.ts';
 import { locateJsonStrings } from './masking-json-offsets.ts';
@@ -53,7 +54,7 @@ function detect(text: string): ScoreSpan[] {
       spans.push({ type: f.type, start: f.start, end: f.end });
       continue;
     }
-    strings ??= f.path.startsWith(TEXT_PATH) ? locateJsonStrings(text) : new Map();
+    strings ??= f.path.startsWith(TEXT_PATH) ? locateInText(text) : new Map();
     const located = strings.get(`$${f.path.slice(TEXT_PATH.length)}`);
     const start = located?.rawOffsets[f.start];
     const end = located?.rawOffsets[f.end];
@@ -62,6 +63,21 @@ function detect(text: string): ScoreSpan[] {
     else spans.push({ type: f.type, start, end });
   }
   return spans;
+}
+
+/** The JSON strings of a text that is JSON, or prose followed by JSON (as the engine reads it). */
+function locateInText(text: string): ReturnType<typeof locateJsonStrings> {
+  try {
+    return locateJsonStrings(text);
+  } catch {
+    const at = embeddedJsonStart(text);
+    if (at < 0) return new Map();
+    const shifted: ReturnType<typeof locateJsonStrings> = new Map();
+    for (const [key, s] of locateJsonStrings(text.slice(at))) {
+      shifted.set(key, { path: s.path, rawOffsets: s.rawOffsets.map((o) => o + at) });
+    }
+    return shifted;
+  }
 }
 
 const ALL_TYPES = new Set<string>(TYPE_ORDER);

@@ -14,6 +14,8 @@ commands:
                           demo MCP server on SQLite (state in .custos/)
   token issue|list|revoke --config <file> …
                           gateway tokens for what has no identity provider (docs/identity.md)
+  mask [--config <file>] [--profile <p>] [--findings]
+                          mask JSON or text from stdin (docs/masking.md)
   policy check|explain|test --policy <file> …
                           validate a policy, explain a decision, run a table of cases (docs/policy.md)
   credentials status --config <file> [--json]
@@ -55,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { runTokenCommand } = await import('./token.ts');
       return runTokenCommand(rest);
+    }
+    case 'mask': {
+      const { runMaskCommand } = await import('./mask.ts');
+      return runMaskCommand(rest);
     }
     case 'policy': {
       const { runPolicyCommand } = await import('./policy.ts');

@@ -2,7 +2,7 @@
 // path and offsets into the decoded string value; this maps those back onto the raw JSON text,
 // escapes included, and on into JSON that was itself inside a string.
 
-import { keySegment } from '../masking/engine.ts';
+import { embeddedJsonStart, keySegment } from '../masking/engine.ts';
 
 /** rawOffsets[i]: where decoded UTF-16 unit i of a string starts in the text; one extra for the end. */
 export type RawOffsets = readonly number[];
@@ -97,7 +97,20 @@ export function rawSpan(
     const decoded = JSON.parse(
       text.slice((outer[0] as number) - 1, (outer[outer.length - 1] as number) + 1),
     ) as string;
-    const inner = rawSpan(decoded, path, start, end, locateStrings(decoded, prefix));
+    // The JSON is the whole string, or its end after some prose (embeddedJsonStart).
+    let strings: Map<string, RawOffsets>;
+    try {
+      strings = locateStrings(decoded, prefix);
+    } catch {
+      const at = embeddedJsonStart(decoded);
+      if (at <= 0) return undefined;
+      const shifted = [...locateStrings(decoded.slice(at), prefix)].map(([p, o]): [string, RawOffsets] => [
+        p,
+        o.map((x) => x + at),
+      ]);
+      strings = new Map(shifted);
+    }
+    const inner = rawSpan(decoded, path, start, end, strings);
     if (!inner) return undefined;
     const s = outer[inner[0]];
     const e = outer[inner[1]];

@@ -90,12 +90,10 @@ interface Masked {
 }
 
 function maskDocument(source: string, value: unknown, profile: CompiledProfile): Masked {
-  const { value: masked, findings } =
-    classifyMessage(value) === undefined
-      ? maskJson(value, profile, '$')
-      : (({ msg, findings: f }) => ({ value: msg as unknown, findings: f }))(
-          maskMessage(value as JsonRpcMessage, profile),
-        );
+  let masked: unknown;
+  let findings: Finding[];
+  if (classifyMessage(value) === undefined) ({ value: masked, findings } = maskJson(value, profile, '$'));
+  else ({ msg: masked, findings } = maskMessage(value as JsonRpcMessage, profile));
   let located: ReturnType<typeof locateStrings> | undefined;
   const locate = (f: Finding): [number, number] | undefined => {
     located ??= locateStrings(source);
@@ -128,7 +126,14 @@ export async function runMaskCommand(argv: string[], io: MaskIo = processIo): Pr
       io.stdout.write(MASK_USAGE);
       return 0;
     }
-    const profile = loadProfile(values.config, values.profile);
+    let profile: CompiledProfile;
+    try {
+      profile = loadProfile(values.config, values.profile);
+    } catch (err) {
+      // Unreadable file, bad YAML, a short key: all configuration errors, reported as such.
+      if (err instanceof UsageError) throw err;
+      throw new UsageError((err as Error).message);
+    }
     const input = await readAll(io.stdin);
     const out: string[] = [];
     const whole = input.trim().length > 0 ? tryJson(input) : { ok: false as const };

@@ -14,6 +14,7 @@ import {
   type FieldRule,
   lastKeyOf,
   matchPath,
+  mayBePersonal,
   normaliseKey,
   parseFieldPath,
   type Step,
@@ -47,6 +48,8 @@ export interface CompiledProfile {
 const MAX_CACHED_KEYS = 4096;
 const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'number']);
 const isSingleName = (rule: FieldRule): boolean => rule.path.loose && rule.path.segments.length === 2;
+const reaches = (rule: FieldRule, stack: readonly Step[]): boolean =>
+  isSingleName(rule) || matchPath(rule.path, stack);
 
 function indexRules(rules: readonly FieldRule[]): FieldRuleIndex {
   const byKey = new Map<string, FieldRule[]>();
@@ -65,14 +68,16 @@ function indexRules(rules: readonly FieldRule[]): FieldRuleIndex {
       let candidates = cache.get(key);
       if (candidates === undefined) {
         candidates = byKey.get(normaliseKey(key)) ?? none;
-        if (cache.size >= MAX_CACHED_KEYS) cache.clear();
-        cache.set(key, candidates);
+        if (!mayBePersonal(key)) {
+          if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+          cache.set(key, candidates);
+        }
       }
-      // A one-name field rule (`email`) matched when the key did; longer ones check the parents.
-      for (const rule of candidates)
-        if (isSingleName(rule)) return rule;
-        else if (matchPath(rule.path, stack)) return rule;
+      // Explicit rules (`fields`) first, then the name lists. A one-name rule (`email`) matched
+      // when the key did; longer ones check the parents.
+      for (const rule of candidates) if (rule.explicit && reaches(rule, stack)) return rule;
       for (const rule of wild) if (matchPath(rule.path, stack)) return rule;
+      for (const rule of candidates) if (!rule.explicit && reaches(rule, stack)) return rule;
       // SCIM and similar shapes: `emails[0].value`, `passport.number` are the email, the passport.
       if (VALUE_KEYS.has(normaliseKey(key))) {
         for (let i = stack.length - 2; i >= 0; i--) {

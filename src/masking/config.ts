@@ -1,6 +1,7 @@
 // The masking part of the gateway config: profiles (what to find and how to mask it), the key
 // file for hashes and pseudonyms, and the groups that may see raw values. Parsed once at boot.
 
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { parseFieldPath } from './field-path.ts';
 import type { EntityType, Operator } from './types.ts';
@@ -50,7 +51,7 @@ export const DEFAULT_OPERATORS: Readonly<Record<EntityType, Operator>> = {
 
 // Field names are compared case-, '_'- and '-'-insensitively: first_name = firstName = FirstName.
 export const DEFAULT_NAME_FIELDS: readonly string[] = words(
-  'name firstName lastName fullName surname givenName familyName middleName displayName customerName contactName accountHolder holderName cardholderName forename maidenName vorname nachname prenom nomDeFamille nombre apellido apellidos cognome voornaam achternaam imie nazwisko fornamn efternamn name.first name.last name.given name.family name.middle',
+  'name firstName lastName fullName surname givenName nom prénom owner holder accountHolderName assignee applicant familyName middleName displayName customerName contactName accountHolder holderName cardholderName forename maidenName vorname nachname prenom nomDeFamille nombre apellido apellidos cognome voornaam achternaam imie nazwisko fornamn efternamn name.first name.last name.given name.family name.middle',
 );
 
 export const DEFAULT_ADDRESS_FIELDS: readonly string[] = words(
@@ -69,14 +70,14 @@ export const BUILTIN_FIELDS: Readonly<Partial<Record<EntityType, readonly string
   IBAN: words('iban'),
   CREDIT_CARD: words('cardNumber creditCard creditCardNumber pan ccNumber'),
   DATE_OF_BIRTH: words(
-    'dateOfBirth dob birthDate birthday geburtsdatum dateDeNaissance fechaDeNacimiento fechaNacimiento dataDiNascita geboortedatum dataUrodzenia fodelsedatum',
+    'dateOfBirth dob birthDate birthday geburtsdatum dateDeNaissance dateNaissance fechaDeNacimiento fechaNacimiento dataDiNascita geboortedatum dataUrodzenia fodelsedatum',
   ),
   PASSPORT: words(
     'passport passportNumber passportNo reisepass reisepassnummer passeport pasaporte passaporto paspoort',
   ),
   ID_CARD: words('idCard idCardNumber identityCard identityCardNumber personalausweis ausweisnummer'),
   NATIONAL_ID: words(
-    'nationalId nationalIdNumber ssn socialSecurityNumber taxId steuerId steuerIdNr idnr bsn pesel nir personnummer codiceFiscale nino nhsNumber dni nie',
+    'nationalId nationalIdNumber ssn socialSecurityNumber taxId steuerId steuerIdNr idnr bsn pesel nir personnummer codiceFiscale nino nhsNumber dni nie numeroSecuriteSociale numeroSecu',
   ),
   SECRET: words(
     'password passwd secret apiKey accessToken refreshToken idToken clientSecret privateKey authToken sessionToken',
@@ -90,6 +91,8 @@ const fieldPath = z.string().superRefine((path, ctx) => {
   const error = parseFieldPath(path).error;
   if (error) ctx.addIssue({ code: 'custom', message: error });
 });
+/** A field name anywhere (`email`) or under a parent (`address.street`); no `$` paths here. */
+const fieldName = fieldPath.refine((name) => !name.startsWith('$'), 'a field name, not a $ path');
 
 export const fieldRuleSchema = z.strictObject({
   /** `$.customers[*].email`, `$..customer.email`, or a field name (`email`, `address.street`) anywhere. */
@@ -102,8 +105,8 @@ export const fieldRuleSchema = z.strictObject({
 export const profileSchema = z.strictObject({
   entities: z.partialRecord(entityType, operator).default({}),
   fields: z.array(fieldRuleSchema).default([]),
-  nameFields: z.array(z.string().min(1)).default([...DEFAULT_NAME_FIELDS]),
-  addressFields: z.array(z.string().min(1)).default([...DEFAULT_ADDRESS_FIELDS]),
+  nameFields: z.array(fieldName).default([...DEFAULT_NAME_FIELDS]),
+  addressFields: z.array(fieldName).default([...DEFAULT_ADDRESS_FIELDS]),
   /** The field names in BUILTIN_FIELDS (email, phone, dateOfBirth, passport, password, …). */
   builtinFields: z.boolean().default(true),
   /** Parse JSON found in text (a tool's text content) and mask it by field. */
@@ -116,7 +119,7 @@ export const maskingConfigSchema = z.strictObject({
   hmacKeyFile: z.string().min(1).optional(),
   /** Regions whose national phone formats are recognised (international ones always are). */
   phoneRegions: z
-    .array(z.string().regex(/^[A-Z]{2}$/))
+    .array(z.string().refine(isSupportedCountry, 'a region libphonenumber knows (ISO 3166 alpha-2, e.g. DE)'))
     .default(['DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'SE', 'GB', 'US']),
   profiles: z.record(z.string().min(1), profileSchema).default({ default: profileSchema.parse({}) }),
   /** Callers in these groups see raw values; their findings are still recorded, as `keep`. */

@@ -81,9 +81,12 @@ export interface CsvTable {
 export function parseCsvTable(text: string): CsvTable | undefined {
   const newline = text.indexOf('\n');
   if (newline < 3 || newline === text.length - 1) return undefined;
-  const first = text.slice(0, newline);
+  const first = text.slice(0, newline).replace(/\r$/, '');
   const delimiter = [',', ';', '\t'].find((d) => first.split(d).length >= 3);
   if (delimiter === undefined) return undefined;
+  // Prose with commas fails here, before any cell of the rest is parsed.
+  if (!first.includes('"') && !first.split(delimiter).every((h) => HEADER_CELL.test(h.trim())))
+    return undefined;
   const rows = parseCells(text, delimiter.charCodeAt(0));
   const header = rows?.[0]?.map((c) => c.value.trim());
   if (!rows || !header || rows.length < 2 || !header.every((h) => HEADER_CELL.test(h))) return undefined;

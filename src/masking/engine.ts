@@ -4,7 +4,7 @@
 
 import type { CompiledProfile } from './compile.ts';
 import { maskTable, parseCsvTable } from './csv.ts';
-import type { FieldRule, Step } from './field-path.ts';
+import { type FieldRule, mayBePersonal, type Step } from './field-path.ts';
 import { createRun, type MaskRun, record, subtypeOf } from './run.ts';
 import { findSpans } from './scan.ts';
 import type { Finding } from './types.ts';
@@ -12,8 +12,6 @@ import type { Finding } from './types.ts';
 export { createRun, type MaskRun } from './run.ts';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-// Keys are schema names except in maps keyed by e-mail or number: such keys are masked too.
-const MAYBE_PII_KEY = /@|\d{4}/;
 
 interface KeyInfo {
   /** `.key`, or `["odd key"]` (a JSON string) when the key is not an identifier. */
@@ -27,7 +25,8 @@ function keyInfo(key: string): KeyInfo {
   if (info === undefined) {
     info = {
       segment: IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`,
-      maybePii: key.length >= 6 && MAYBE_PII_KEY.test(key),
+      // Keys are schema names, except in maps keyed by e-mail or number: those are masked too.
+      maybePii: mayBePersonal(key),
     };
     // Only schema-like keys are remembered: a key that may be personal data is not kept.
     if (!info.maybePii) {
@@ -39,6 +38,13 @@ function keyInfo(key: string): KeyInfo {
 }
 
 export const keySegment = (key: string): string => keyInfo(key).segment;
+
+/** obj[key] = value, also for a key named `__proto__` (JSON.parse makes it an own property). */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
 
 function looksLikeJson(text: string): boolean {
   const first = text.charCodeAt(0);
@@ -55,6 +61,46 @@ export function stringifyLike(value: unknown, original: string): string {
 }
 
 /**
+ * Where JSON starts in text that ends with it ("Summarize this customer:\n\n{…}", "payload={…}"),
+ * or -1. Only a few candidate openings are tried, each after whitespace, ':' or '='.
+ */
+export function embeddedJsonStart(text: string): number {
+  const trimmed = text.trimEnd();
+  const close = trimmed.charCodeAt(trimmed.length - 1);
+  if (close !== 125 && close !== 93) return -1;
+  const open = close === 125 ? '{' : '[';
+  let tries = 0;
+  for (let i = text.indexOf(open, 1); i !== -1 && tries < 3; i = text.indexOf(open, i + 1)) {
+    const before = text.charCodeAt(i - 1);
+    if (before !== 10 && before !== 32 && before !== 9 && before !== 58 && before !== 61) continue;
+    tries++;
+    try {
+      JSON.parse(text.slice(i));
+      return i;
+    } catch {
+      // not JSON from here: try the next opening
+    }
+  }
+  return -1;
+}
+
+/** Masks JSON parsed from a string by field; undefined when it held digits JSON.parse lost. */
+function maskParsed(run: MaskRun, parsed: unknown, text: string, path: string): string | undefined {
+  const before = run.findings.length;
+  const lossy = run.lossy;
+  run.lossy = false;
+  run.inText++;
+  const masked = maskValue(run, parsed, path, []);
+  run.inText--;
+  const lost = run.lossy;
+  run.lossy = lossy;
+  if (!lost) return run.findings.length === before || masked === parsed ? text : stringifyLike(masked, text);
+  // Re-serialising would change digits JSON.parse could not hold: the caller masks it as text.
+  run.findings.length = before;
+  return undefined;
+}
+
+/**
  * Masks one string by detectors, or, when it is JSON, by field inside it. Paths into embedded JSON
  * continue from the string's own path (`$.result.content[0].text.customers[0].email`): a JSON
  * string has no members, so the path cannot mean anything else.
@@ -68,19 +114,16 @@ export function maskString(run: MaskRun, text: string, path: string): string {
     } catch {
       ok = false;
     }
-    if (ok) {
-      const before = run.findings.length;
-      const lossy = run.lossy;
-      run.lossy = false;
-      run.inText++;
-      const masked = maskValue(run, parsed, path, []);
-      run.inText--;
-      const lost = run.lossy;
-      run.lossy = lossy;
-      if (!lost)
-        return run.findings.length === before || masked === parsed ? text : stringifyLike(masked, text);
-      // Re-serialising would change digits JSON.parse could not hold: mask the text as text.
-      run.findings.length = before;
+    const masked = ok ? maskParsed(run, parsed, text, path) : undefined;
+    if (masked !== undefined) return masked;
+  }
+  if (run.profile.jsonInText) {
+    // Prose followed by JSON (a prompt quoting a record, a log line with a payload).
+    const at = embeddedJsonStart(text);
+    if (at > 0) {
+      const json = text.slice(at);
+      const masked = maskParsed(run, JSON.parse(json) as unknown, json, path);
+      if (masked !== undefined) return maskBySpans(run, text.slice(0, at), path, 0) + masked;
     }
   }
   if (text.length > 32 && text.includes('\n')) {
@@ -121,7 +164,7 @@ function maskByRule(run: MaskRun, rule: FieldRule, value: unknown, path: string,
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
-      out[k] = maskByRule(run, rule, v, path + keySegment(k), stack);
+      setOwn(out, k, maskByRule(run, rule, v, path + keySegment(k), stack));
     return out;
   }
   return value;
@@ -167,11 +210,12 @@ export function maskValue(run: MaskRun, value: unknown, path: string, stack: Ste
       ? maskByRule(run, rule, item, childPath, stack)
       : maskValue(run, item, childPath, stack);
     stack.pop();
+    // A finding in a key itself is reported at `<path>~` (the JSONPath-plus notation for names).
     const newKey = info.maybePii ? maskString(run, key, `${childPath}~`) : key;
     if (masked !== item || newKey !== key) {
       copy ??= { ...obj };
       if (newKey !== key) delete copy[key];
-      copy[newKey] = masked;
+      setOwn(copy, newKey, masked);
     }
   }
   return copy ?? value;

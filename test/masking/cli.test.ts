@@ -113,3 +113,15 @@ describe('custos mask', () => {
     );
   });
 });
+
+test('custos mask --findings maps offsets through prose followed by JSON inside a string', async () => {
+  const prompt = `Summarize:\n\n${JSON.stringify({ email: EMAIL }, null, 2)}`;
+  const msg = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 2,
+    result: { messages: [{ role: 'user', content: { type: 'text', text: prompt } }] },
+  });
+  const [f] = findingsOf((await run(['--findings'], msg)).out);
+  assert.equal(f?.path, '$.result.messages[0].content.text.email');
+  assert.equal(msg.slice(f?.start, f?.end), EMAIL);
+});

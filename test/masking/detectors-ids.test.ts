@@ -104,6 +104,10 @@ describe('NATIONAL_ID', () => {
     for (const text of lookAlikes) assert.ok(!typesIn(`no ${text} here`).includes('NATIONAL_ID'), text);
   });
 
+  test('digits after a calling code belong to the phone number, even when a checksum fits', () => {
+    assert.deepEqual(found('call +48 505 491 424 now'), ['PHONE/PL:+48 505 491 424']);
+  });
+
   test('the NHS check rejects a remainder of 10', () => {
     assert.equal(nhsValid('9434765919'), true);
     assert.equal(nhsValid('9434765918'), false);

@@ -178,3 +178,34 @@ describe('config', () => {
     );
   });
 });
+
+test('a "__proto__" key from JSON.parse stays an own, masked property', () => {
+  const input = JSON.parse(
+    '{"__proto__": {"email": "a@example.com"}, "x": {"__proto__": "b@example.com"}}',
+  ) as object;
+  const { value } = maskJson(input, defaultProfile);
+  assert.equal(
+    JSON.stringify(value),
+    '{"__proto__":{"email":"a***@example.com"},"x":{"__proto__":"b***@example.com"}}',
+  );
+  assert.equal(Object.getPrototypeOf(value), Object.prototype);
+});
+
+test('config: unknown phone regions and malformed field names are refused at parse time', () => {
+  assert.equal(maskingConfigSchema.safeParse({ phoneRegions: ['XX'] }).success, false);
+  assert.equal(maskingConfigSchema.safeParse({ phoneRegions: ['DE', 'AT'] }).success, true);
+  assert.equal(profileSchema.safeParse({ nameFields: ['name', 'a..b'] }).success, false);
+  assert.equal(profileSchema.safeParse({ addressFields: ['$.street'] }).success, false);
+});
+
+test('JSON after prose in one string (a prompt quoting a record) is masked by field', () => {
+  const record = { firstName: 'Ilse', lastName: 'Brandauer', email: 'ilse@example.com' };
+  const text = `Summarize this customer in three sentences.\n\n${JSON.stringify(record, null, 2)}`;
+  const { text: out, findings } = maskText(text, defaultProfile, '$.t');
+  assert.ok(out.startsWith('Summarize this customer in three sentences.\n\n{\n  "firstName": "PERSON_'));
+  assert.ok(!out.includes('Brandauer') && !out.includes('ilse@example.com'));
+  assert.deepEqual(
+    findings.map((f) => f.path),
+    ['$.t.firstName', '$.t.lastName', '$.t.email'],
+  );
+});

@@ -37,7 +37,9 @@ const LEADING_WORDS = [
   'largo',
   'vicolo',
   'strada',
+  'rambla',
   'ul\\.',
+  'pl\\.',
   'ulica',
   'al\\.',
   'aleja',
@@ -48,9 +50,12 @@ const LEADING_WORDS = [
 const LEADING = `(?:${LEADING_WORDS.map((w) => `[${w[0]}${w[0]?.toUpperCase()}]${w.slice(1)}`).join('|')})`;
 const CONNECT =
   "(?:\\s+(?:de|del|de la|de las|de los|des|du|de l'|d'|della|delle|dei|degli|di|da|la|le|les|el))?";
-const NAMED = `${LEADING}${CONNECT}\\s*${CAP}(?:\\s+(?:${CAP}|de|del|la|di|dei|des))*`;
+const NAMED = `(?:${LEADING}${CONNECT}\\s*${CAP}(?:\\s+(?:${CAP}|de|del|la|di|dei|des))*|[gG]ran [vV][íi]a)`;
 // Compound street names (DE/NL/SE) and English street types after the name.
-const COMPOUND = `[${UPPER}][${LETTER}-]*(?:straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|straat|laan|plein|gracht|kade|singel|dijk|steeg|gatan|vägen|väg|gränd|torget|stigen)`;
+const SUFFIXES =
+  'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|straat|laan|plein|gracht|kade|singel|dijk|steeg|gatan|vägen|väg|gränd|torget|stigen';
+// "Lindenstraße", and hyphenated names with the type capitalised: "Karl-Marx-Allee".
+const COMPOUND = `[${UPPER}][${LETTER}-]*(?:${SUFFIXES}|-(?:Straße|Strasse|Allee|Platz|Weg|Ring|Damm|Ufer|Gasse|Chaussee|Straat|Laan|Gatan|Vägen))`;
 const GERMAN_PREP = `(?:Am|An der|Auf dem|Auf der|Im|In der|Zum|Zur|Unter den|Hinter der)\\s+${CAP}`;
 const EN_TYPE =
   '(?:Street|St\\.?|Road|Rd\\.?|Avenue|Ave\\.?|Lane|Ln\\.?|Drive|Dr\\.?|Boulevard|Blvd\\.?|Court|Ct\\.?|Place|Pl\\.?|Way|Close|Crescent|Terrace|Square|Sq\\.?|Gardens|Grove|Row|Mews|Hill|Parkway|Pkwy\\.?)';

@@ -60,8 +60,10 @@ function numericScheme(candidate: string, digits: string, confirm = true): Natio
         ? 'NL_BSN'
         : undefined;
     case 10:
-      if (/^\d{3}([- ]?)\d{3}\1\d{4}$/.test(candidate) && nhsValid(digits)) return 'GB_NHS';
-      return /^\d{6}[-+]?\d{4}$/.test(candidate) &&
+      // NHS numbers start 4–9 (England, Wales, Isle of Man); written 3-3-4 any grouped one counts.
+      if (/^\d{3}([- ])\d{3}\1\d{4}$|^[4-9]\d{9}$/.test(candidate) && nhsValid(digits)) return 'GB_NHS';
+      // Contiguous 10 digits are too often a timestamp; a personnummer is written YYMMDD-NNNN.
+      return /^\d{6}[-+]\d{4}$/.test(candidate) &&
         personnummerCheck(digits) &&
         (!confirm || sePersonnummer(candidate).isValid)
         ? 'SE_PERSONNUMMER'
@@ -94,6 +96,7 @@ function numericScheme(candidate: string, digits: string, confirm = true): Natio
 }
 
 const NUMERIC = /(?<![\w+.,/-])\d(?:[ ./+-]?\d){8,14}(?![\w])/g;
+const CALLING_CODE_BEFORE = /(?:\+|\b00)\d{1,3}[ .-]?\(?0?\)?[ .-]?$/;
 const ALNUM =
   /(?<![\w-])(?:([A-Za-z]{6}[0-9LMNP-Vlmnp-v]{2}[ABCDEHLMPRSTabcdehlmprst][0-9LMNP-Vlmnp-v]{2}[A-Za-z][0-9LMNP-Vlmnp-v]{3}[A-Za-z])|([A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d])|([XYZxyz][ -]?\d{7}[ -]?[A-Za-z])|(\d{8}[ -]?[A-Za-z])|([12] ?\d\d ?\d\d ?2[ABab] ?\d{3} ?\d{3} ?\d\d))(?![\w])/g;
 
@@ -136,6 +139,8 @@ export const nationalIdDetector: Detector = {
       NUMERIC.lastIndex = 0;
       for (let m = NUMERIC.exec(text); m !== null; m = NUMERIC.exec(text)) {
         const candidate = m[0];
+        // "+48 505 491 424": the digits after a calling code are a phone number's.
+        if (CALLING_CODE_BEFORE.test(text.slice(Math.max(0, m.index - 6), m.index))) continue;
         const scheme = numericScheme(candidate, candidate.replace(/\D/g, ''));
         if (scheme) push(out, m.index, m.index + candidate.length, scheme);
         else if (candidate.includes(' ')) {

@@ -13,6 +13,11 @@ const MAC_AT =
 const isMacNeighbour = (c: number): boolean =>
   (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 
+// Addresses that name no one: unspecified, loopback, broadcast.
+const NOBODY = /^(?:0\.0\.0\.0|127\.\d+\.\d+\.\d+|255\.255\.255\.255)$/;
+// "version 5.3.5.81", "v1.2.3.4": four numbers after a version word are not an address.
+const VERSION_BEFORE = /(?:version|ver\.?|v|release|build|firmware|fw)\s*$/i;
+
 export const ipDetector: Detector = {
   name: 'ip-address',
   types: ['IP_ADDRESS'],
@@ -20,7 +25,11 @@ export const ipDetector: Detector = {
     if (stats.dots >= 3 && stats.digits >= 4) {
       IPV4.lastIndex = 0;
       for (let m = IPV4.exec(text); m !== null; m = IPV4.exec(text))
-        if (isIPv4(m[0]))
+        if (
+          isIPv4(m[0]) &&
+          !NOBODY.test(m[0]) &&
+          !VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))
+        )
           out.push({
             start: m.index,
             end: m.index + m[0].length,
@@ -36,6 +45,8 @@ export const ipDetector: Detector = {
         // "12:30:45" is a time of day, not "12:30:45::"; real IPv6 has hex groups or "::".
         if (
           candidate.length >= 3 &&
+          candidate !== '::' &&
+          candidate !== '::1' &&
           isIPv6(candidate.replace(/%\w+$/, '')) &&
           /::|[a-fA-F]|(?:[^:]*:){7}/.test(candidate)
         )

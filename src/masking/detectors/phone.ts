@@ -120,16 +120,24 @@ export function compilePhoneValidator(regions: readonly string[] = DEFAULT_PHONE
 
 // Digits in groups joined by one separator, optionally led by '+' or '('.
 const CANDIDATE = /(?<![\w+/.-])(?:\+|\(\+?)?\d(?:[\d()]|[ \u00a0./-](?=[\d(]))*\d(?!\w)/g;
-const DATE_LIKE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
+// Shapes that are dates or identifiers (SSN 3-2-4, personnummer 6-4), not phone numbers.
+const NOT_A_PHONE =
+  /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{3}-\d{2}-\d{4}|\d{6}[-+]\d{4})$/;
+// Words before a number that make it a phone number ("Telefonnummer:", "tel.", "call") …
 const CONTEXT =
-  /\b(?:phone|tel|fon|telefon|téléphone|tél|teléfono|telefono|telefoon|cell|mobile?|mobil|handy|portable|móvil|cellulare|gsm|fax|whatsapp|call|numer|nummer|numéro|número|numero)\.?\s*(?:no\.?|nr\.?|number|:)?\s*[:#]?\s*$/i;
+  /\b(?:phone|tel|fon|téléphone|tél|teléfono|telefono|telefoon|cell|mobile?|mobil|handy|portable|móvil|cellulare|gsm|fax|whatsapp|call|ring|bel|llame al?|chiami|appelez|erreichen sie|unter)\w*[.-]*\s*(?:(?:no|nr|number|nummer|numéro|número|numero|numer)\.?)?\s*[:#]?\s*$/i;
+// … and words that make it something else ("Ersatzteil-Nr.", "Part no.", "order", "invoice").
+const NOT_CONTEXT =
+  /(?:\bno|\bnr|#|part|teil|art|artikel|order|bestell\w*|invoice|rechnung|ref|sku|serial|charge|lot|kunden\w*|customer|account|konto|id)\.?\s*[:#]?\s*$/i;
 
 const IBAN_HEAD = /[A-Za-z]{2}\d{2}[ -]$/;
 
 export function createPhoneDetector(validator: PhoneValidator): Detector {
   function tryWhole(text: string, start: number, candidate: string, out: Span[]): void {
-    if (DATE_LIKE.test(candidate)) return;
-    const loose = CONTEXT.test(text.slice(Math.max(0, start - 24), start));
+    if (NOT_A_PHONE.test(candidate)) return;
+    const before = text.slice(Math.max(0, start - 24), start);
+    const loose = CONTEXT.test(before);
+    if (!loose && !candidate.startsWith('+') && NOT_CONTEXT.test(before)) return;
     const match = validator.validate(candidate, loose);
     if (match)
       out.push({
