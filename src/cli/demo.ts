@@ -63,11 +63,13 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
         http: { url: crm.url },
         description: 'demo CRM with fake customer data (HTTP)',
         scopes: ['crm'],
+        masking: { profile: 'default' },
       },
       'crm-stdio': {
         stdio: { command: stdio.command, args: stdio.args },
         description: 'the same server over stdio',
         scopes: ['crm'],
+        masking: { profile: 'default' },
       },
     },
   };
@@ -96,6 +98,7 @@ custos route crm ${url}
 custos route crm-stdio ${gateway.routes.get('crm-stdio')}
 
 Demo: a CRM MCP server with fake customer data behind Custos (store: ${join(dir, 'demo.db')}).
+Personal data in every answer is masked (e-mails, phones, IBANs, national IDs, names, addresses).
 Every caller needs a token. Tokens from the bundled demo identity provider (valid 8 hours):
 ${tokens.join('\n')}
 

@@ -142,3 +142,20 @@ test('every exchange is written to the demo SQLite store', async () => {
   assert.ok(callers.some((c) => c.caller.startsWith('demo-ci:repo:example-org/reporting')));
   assert.ok(rows.some((r) => r.method === 'tools/call' && r.era === 'modern'));
 });
+
+test('the demo masks personal data in answers', async () => {
+  const client = new Client({ name: 'demo-test', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(routes.get('crm') as string), {
+      requestInit: { headers: bearer('alice') },
+    }),
+  );
+  try {
+    const r = await client.callTool({ name: 'get_customer', arguments: { id: 'cus_0001' } });
+    const text = JSON.stringify(r);
+    assert.doesNotMatch(text, /[a-z0-9.]+@example\.(com|org|net)"/, 'no whole e-mail address');
+    assert.match(text, /\*\*\*@example\./, 'e-mails partially masked');
+  } finally {
+    await client.close();
+  }
+});
