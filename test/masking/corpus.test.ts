@@ -28,23 +28,8 @@ import {
   scoreTokens,
   tokenF2,
 } from '../../bench/masking-score.ts';
-import type { EntityType } from '../../src/masking/types.ts';
+import { ENTITY_TYPES } from '../../src/masking/config.ts';
 
-const ENTITY_TYPES: readonly EntityType[] = [
-  'EMAIL',
-  'PHONE',
-  'IBAN',
-  'CREDIT_CARD',
-  'IP_ADDRESS',
-  'MAC_ADDRESS',
-  'NATIONAL_ID',
-  'PASSPORT',
-  'ID_CARD',
-  'DATE_OF_BIRTH',
-  'SECRET',
-  'PERSON',
-  'ADDRESS',
-];
 const corpus = generateMaskingCorpus({ size: 320 });
 const spansOf = (type: string) => corpus.flatMap((s) => s.spans.filter((span) => span.entity_type === type));
 
