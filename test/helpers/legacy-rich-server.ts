@@ -1,9 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   ErrorCode,
   ListResourcesRequestSchema,
@@ -12,7 +8,7 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { buildLegacyServer, type RunningServer } from './legacy-server.ts';
+import { buildLegacyServer, type RunningServer, serveLegacy } from './legacy-server.ts';
 
 // buildLegacyServer() plus what the legacy-era end-to-end tests need beyond it: resources/list in
 // pages, a resource template, resource subscriptions with an update sent outside any request, and
@@ -116,56 +112,17 @@ export interface RunningRichServer extends RunningServer {
 export async function startRichLegacyServer(
   opts: { json?: boolean; resumable?: boolean } = {},
 ): Promise<RunningRichServer> {
-  const transports = new Map<string, StreamableHTTPServerTransport>();
   const started: (string | number)[] = [];
   const cancelled: (string | number)[] = [];
   const sessionIds: string[] = [];
-  const http = createServer(async (req, res) => {
-    const sid = req.headers['mcp-session-id'];
-    let transport = typeof sid === 'string' ? transports.get(sid) : undefined;
-    if (!transport) {
-      if (typeof sid === 'string') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            jsonrpc: '2.0',
-            id: null,
-            error: { code: -32001, message: 'Session not found' },
-          }),
-        );
-        return;
-      }
-      const t = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        enableJsonResponse: opts.json ?? false,
-        ...(opts.resumable ? { eventStore: new InMemoryEventStore() } : {}),
-        onsessioninitialized: (id) => {
-          transports.set(id, t);
-          sessionIds.push(id);
-        },
-      });
-      t.onclose = () => {
-        if (t.sessionId) transports.delete(t.sessionId);
-      };
-      await buildRichLegacyServer({
-        onStarted: (id) => started.push(id),
-        onCancelled: (id) => cancelled.push(id),
-      }).connect(t);
-      transport = t;
-    }
-    await transport.handleRequest(req, res);
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const { port } = http.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    server: http,
-    started,
-    cancelled,
-    sessionIds,
-    async close() {
-      for (const t of transports.values()) await t.close();
-      http.closeAllConnections();
-      await new Promise<void>((r) => http.close(() => r()));
+  const running = await serveLegacy(
+    () =>
+      buildRichLegacyServer({ onStarted: (id) => started.push(id), onCancelled: (id) => cancelled.push(id) }),
+    {
+      json: opts.json ?? false,
+      ...(opts.resumable ? { eventStore: new InMemoryEventStore() } : {}),
+      onSession: (id) => sessionIds.push(id),
     },
-  };
+  );
+  return { ...running, started, cancelled, sessionIds };
 }

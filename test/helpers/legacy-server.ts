@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  type EventStore,
+  StreamableHTTPServerTransport,
+} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
 /**
@@ -72,8 +75,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Serves buildLegacyServer() over stateful Streamable HTTP, one McpServer per session. */
-export async function startLegacyServer(opts: { json?: boolean } = {}): Promise<RunningServer> {
+export interface ServeLegacyOptions {
+  /** Answer with JSON instead of SSE. */
+  json?: boolean;
+  /** An event store, so streams can be resumed with Last-Event-ID. */
+  eventStore?: EventStore;
+  /** Told each upstream session id as it is handed out. */
+  onSession?: (id: string) => void;
+}
+
+/** Serves `build()` over stateful Streamable HTTP, one McpServer per session (SDK v1). */
+export async function serveLegacy(
+  build: () => McpServer,
+  opts: ServeLegacyOptions = {},
+): Promise<RunningServer> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const seen: Record<string, string | string[] | undefined>[] = [];
   const http = createServer(async (req, res) => {
@@ -94,14 +109,16 @@ export async function startLegacyServer(opts: { json?: boolean } = {}): Promise<
       const t = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         enableJsonResponse: opts.json ?? false,
+        ...(opts.eventStore ? { eventStore: opts.eventStore } : {}),
         onsessioninitialized: (id) => {
           transports.set(id, t);
+          opts.onSession?.(id);
         },
       });
       t.onclose = () => {
         if (t.sessionId) transports.delete(t.sessionId);
       };
-      await buildLegacyServer().connect(t);
+      await build().connect(t);
       transport = t;
     }
     await transport.handleRequest(req, res);
@@ -118,4 +135,9 @@ export async function startLegacyServer(opts: { json?: boolean } = {}): Promise<
       await new Promise<void>((r) => http.close(() => r()));
     },
   };
+}
+
+/** Serves buildLegacyServer() over stateful Streamable HTTP, one McpServer per session. */
+export function startLegacyServer(opts: { json?: boolean } = {}): Promise<RunningServer> {
+  return serveLegacy(buildLegacyServer, opts);
 }
