@@ -2,10 +2,11 @@
 
 /**
  * direct: the upstream itself; nginx and node: plain reverse proxies, the floors; custos: Custos
- * with `auth: none`; custos-auth: Custos checking a gateway token on every call.
+ * with `auth: none`; custos-auth: Custos checking a gateway token on every call; custos-mask: Custos
+ * masking the answers with the default profile.
  */
-export type PathName = 'direct' | 'nginx' | 'node' | 'custos' | 'custos-auth';
-export const PATHS: readonly PathName[] = ['direct', 'nginx', 'node', 'custos', 'custos-auth'];
+export type PathName = 'direct' | 'nginx' | 'node' | 'custos' | 'custos-auth' | 'custos-mask';
+export const PATHS: readonly PathName[] = ['direct', 'nginx', 'node', 'custos', 'custos-auth', 'custos-mask'];
 
 export interface BenchCase {
   /** Stable id for --case, e.g. `echo-raw-16`. */
@@ -36,6 +37,8 @@ function pathsFor(tool: BenchCase['tool'], mode: BenchCase['mode'], sessions: nu
     if (full) return true;
     if (path === 'node') return tool === 'echo' || (mode === 'raw' && sessions === 16);
     if (path === 'custos-auth') return tool === 'echo' && mode === 'raw';
+    // Masking costs per byte of personal data: the 64 KiB customer results are its case.
+    if (path === 'custos-mask') return tool === 'customer' && mode === 'raw';
     return true;
   });
 }

@@ -20,7 +20,7 @@ const signed = (x: number | null, digits = 2): string =>
 const mb = (bytes: number): number => bytes / 1e6;
 /** Run-to-run spread of hop CPU per call (docs/bench.md): a difference below it is not a finding. */
 const HOP_CPU_NOISE = 0.15;
-const isCustos = (row: LoadRow): boolean => row.path === 'custos' || row.path === 'custos-auth';
+const isCustos = (row: LoadRow): boolean => row.path.startsWith('custos');
 
 /** Hop CPU per call in µs: the proxy processes' CPU over the measured window ÷ the calls in it. */
 export function hopCpuUsPerCall(row: LoadRow): number | null {
@@ -168,6 +168,23 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): s
       `${verdict(auth.value <= TARGETS.authCostPerCallUs)}${withinNoise}`,
     ]);
   } else none(authLabel, authTarget, 'needs custos and custos-auth echo rows of the same case');
+
+  const mask = worst(
+    rows.filter((r) => r.path === 'custos-mask' && r.tool === 'customer' && r.calls > 0),
+    (r) => hopCpuAbove(rows, r, 'custos'),
+    true,
+  );
+  const maskLabel = 'masking cost per 64 KiB result (customer rows, worst)';
+  const maskTarget = '≤ 1500 µs';
+  if (mask) {
+    const masked = hopCpuUsPerCall(mask.row) ?? 0;
+    body.push([
+      maskLabel,
+      `${signed(mask.value, 0)} µs (${mask.row.title}: custos-mask ${fixed(masked, 0)} − custos ${fixed(masked - mask.value, 0)})`,
+      maskTarget,
+      verdict(mask.value <= 1500),
+    ]);
+  } else none(maskLabel, maskTarget, 'needs custos and custos-mask customer rows of the same case');
 
   const p50 = worst(
     custos.filter((r) => r.tool === 'echo' && r.sessions === 1),

@@ -137,7 +137,12 @@ export function staleBuildWarning(): string | null {
 }
 
 /** A Custos config in `dir`; with `keyFile`, `auth.mode: tokens` accepting gateway tokens signed by it. */
-export function writeCustosConfig(dir: string, upstreamUrl: string, keyFile?: string): string {
+export function writeCustosConfig(
+  dir: string,
+  upstreamUrl: string,
+  keyFile?: string,
+  masking = false,
+): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'custos.yaml');
   const auth = keyFile
@@ -152,6 +157,7 @@ export function writeCustosConfig(dir: string, upstreamUrl: string, keyFile?: st
       'servers:',
       '  bench:',
       `    http: { url: ${JSON.stringify(upstreamUrl)} }`,
+      ...(masking ? ['    masking: { profile: default }'] : []),
       '',
     ].join('\n'),
   );
