@@ -200,3 +200,46 @@ describe('PERSON and ADDRESS in free text', () => {
       assert.deepEqual(typesIn(text), [], text);
   });
 });
+
+describe('free text the way people write it (lower case, blocks, loose phone formats)', () => {
+  test('names: lower case pairs, lower-case honorifics, a known given name alone, cue verbs', () => {
+    assert.deepEqual(found('please ask robert kowalczyk about it'), ['PERSON/GIVEN_NAME:robert kowalczyk']);
+    assert.deepEqual(found('I would like to join accounts with ms. Okonkwo'), ['PERSON/TITLED:Okonkwo']);
+    assert.deepEqual(found('Yesterday Margaret called the bank'), ['PERSON/GIVEN_NAME:Margaret']);
+    assert.deepEqual(found("Here is Arne's order"), ['PERSON/GIVEN_NAME:Arne']);
+    assert.deepEqual(found('"Not now," says Okafor.'), ['PERSON/CUED:Okafor']);
+    for (const text of [
+      'I said Hello to the team',
+      'May we ship it?',
+      'the will was read',
+      'meet at 12.30 ms later',
+    ])
+      assert.ok(!typesIn(text).includes('PERSON'), text);
+  });
+
+  test('addresses: labelled blocks, lower-case streets, units, countries with postal codes, places', () => {
+    assert.deepEqual(found('shipping address: mirela dobrev\n  17 old mill road\n  harrow\n  90210'), [
+      'PERSON/LABELLED:mirela dobrev',
+      'ADDRESS/BLOCK:17 old mill road\n  harrow\n  90210',
+    ]);
+    assert.deepEqual(typesIn('Apt. 12'), ['ADDRESS']);
+    assert.deepEqual(found('ZIP: 02139'), ['ADDRESS/STREET:02139']);
+    assert.deepEqual(found('send it to norway 0150 please'), ['ADDRESS/COUNTRY:norway 0150']);
+    assert.deepEqual(found('She grew up in Stratford upon Avon.'), ['ADDRESS/PLACE:Stratford upon Avon']);
+    for (const text of [
+      'my IP address 10.1.2.3 is blocked',
+      'We shipped 3 items via the main road yesterday',
+      'Our address is not updated yet',
+      'grew up in the countryside',
+    ])
+      assert.ok(!typesIn(text).includes('ADDRESS'), text);
+  });
+
+  test('phones: extensions, and grouped numbers of 7 to 15 digits after a phone phrase', () => {
+    assert.ok(typesIn('call me at (96) 627-277 tomorrow').includes('PHONE'));
+    assert.ok(typesIn('fax +1-944-435-4352x04732').includes('PHONE'));
+    assert.deepEqual(found('reach us on 21 212 133 2727'), ['PHONE:21 212 133 2727']);
+    for (const text of ['order number 12345678', 'invoice 1234-5678', 'call it version 1.2.3'])
+      assert.ok(!typesIn(text).includes('PHONE'), text);
+  });
+});

@@ -119,34 +119,57 @@ export function compilePhoneValidator(regions: readonly string[] = DEFAULT_PHONE
 }
 
 // Digits in groups joined by one separator, optionally led by '+' or '('.
-const CANDIDATE = /(?<![\w+/.-])(?:\+|\(\+?)?\d(?:[\d()]|[ \u00a0./-](?=[\d(]))*\d(?!\w)/g;
+const CANDIDATE =
+  /(?<![\w+/.-])(?:\+|\(\+?)?\d(?:[\d()]|[ \u00a0./-](?=[\d(]))*\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w)/g;
+// An extension written after the number: "986.291.2294x751", "+1 555 0100 ext. 12".
+const EXTENSION = /\s?(?:x|ext\.?)\s?\d{1,6}$/;
 // Shapes that are dates or identifiers (SSN 3-2-4, personnummer 6-4), not phone numbers.
 const NOT_A_PHONE =
   /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{3}-\d{2}-\d{4}|\d{6}[-+]\d{4})$/;
 // Words before a number that make it a phone number ("Telefonnummer:", "tel.", "call") …
 const CONTEXT =
   /\b(?:phone|tel|fon|téléphone|tél|teléfono|telefono|telefoon|cell|mobile?|mobil|handy|portable|móvil|cellulare|gsm|fax|whatsapp|call|ring|bel|llame al?|chiami|appelez|erreichen sie|unter)\w*[.-]*\s*(?:(?:no|nr|number|nummer|numéro|número|numero|numer)\.?)?\s*[:#]?\s*$/i;
+// Phrases that introduce a phone number further away ("call me at", "reach us on", "phone number is").
+const CONTEXT_PHRASE =
+  /\b(?:call|ring|text|reach|dial|contact|phone|fax|tel|mobile|cell)\w*(?:\s+(?:me|us|him|her|them|number|no\.?))?(?:\s+(?:is|at|on|via|under))?\s*[:#]?\s*$/i;
+// With such context a grouped number of 7 to 15 digits counts even where no numbering plan fits.
+const GROUPED = /^(?:\+|\(\+?)?\d[\d\s()./-]*$/;
 // … and words that make it something else ("Ersatzteil-Nr.", "Part no.", "order", "invoice").
 const NOT_CONTEXT =
   /(?:\bno|\bnr|#|part|teil|art|artikel|order|bestell\w*|invoice|rechnung|ref|sku|serial|charge|lot|kunden\w*|customer|account|konto|id)\.?\s*[:#]?\s*$/i;
 
 const IBAN_HEAD = /[A-Za-z]{2}\d{2}[ -]$/;
 
+/** Grouped (separators or brackets), or led by + / 00, with 7 to 15 digits. */
+function looseShape(candidate: string): boolean {
+  if (!GROUPED.test(candidate)) return false;
+  let digits = 0;
+  for (let i = 0; i < candidate.length; i++) {
+    const c = candidate.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  if (digits < 7 || digits > 15) return false;
+  return digits !== candidate.length || candidate.startsWith('+');
+}
+
 export function createPhoneDetector(validator: PhoneValidator): Detector {
   function tryWhole(text: string, start: number, candidate: string, out: Span[]): void {
-    if (NOT_A_PHONE.test(candidate)) return;
+    const ext = EXTENSION.exec(candidate);
+    const number = ext ? candidate.slice(0, ext.index) : candidate;
+    if (NOT_A_PHONE.test(number)) return;
     const before = text.slice(Math.max(0, start - 24), start);
     const loose = CONTEXT.test(before);
-    if (!loose && !candidate.startsWith('+') && NOT_CONTEXT.test(before)) return;
-    const match = validator.validate(candidate, loose);
-    if (match)
-      out.push({
-        start,
-        end: start + candidate.length,
-        type: 'PHONE',
-        subtype: match.region,
-        detector: 'phone',
-      });
+    if (!loose && !number.startsWith('+') && NOT_CONTEXT.test(before)) return;
+    const match = validator.validate(number, loose);
+    // No plan fits, but the words before say it is a phone number: the region stays unknown.
+    if (!match && !((loose || CONTEXT_PHRASE.test(before)) && looseShape(number))) return;
+    out.push({
+      start,
+      end: start + candidate.length,
+      type: 'PHONE',
+      subtype: match?.region,
+      detector: 'phone',
+    });
   }
 
   return {
