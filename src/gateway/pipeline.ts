@@ -1,7 +1,5 @@
 import type { Exchange } from '../core/exchange.ts';
 import { attachCredential } from '../credentials/step.ts';
-import { attachMasking } from '../masking/step.ts';
-import { authorize } from '../policy/step.ts';
 import { attachSession } from '../session/step.ts';
 import { ingress } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
@@ -18,9 +16,9 @@ export const STEPS: readonly (readonly [name: string, step: Step])[] = [
   ['ingress', ingress], // Streamable HTTP rules: method, Origin, Accept, body limit, JSON-RPC shape, era
   ['authenticate', (ex) => ex.ctx.authenticate(ex)], // who is calling: a verified token (or auth.mode: none)
   ['session', attachSession], // legacy session ↔ upstream session, bound to the caller; concurrency limits
-  ['authorize', authorize], // identity × server × method × tool × arguments → allow / deny, naming the rule; lists filtered
+  ['authorize', (ex) => ex.ctx.policy?.authorize(ex)], // identity × server × method × tool × arguments → allow / deny, naming the rule; lists filtered
   ['credential', attachCredential], // the upstream's secret, held by the gateway; the caller's token never forwarded
-  ['mask', attachMasking], // personal data in everything sent back is masked on its way out (installs Exchange.outbound)
+  ['mask', (ex) => ex.ctx.masking?.attach(ex)], // personal data in everything sent back is masked on its way out (installs Exchange.outbound)
   ['forward', (ex) => ex.upstream.forward(ex)], // the upstream (HTTP or stdio), answer streamed back
 ];
 

@@ -5,8 +5,6 @@ import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
 import { buildServerCredentials } from '../credentials/step.ts';
-import { buildMasking } from '../masking/step.ts';
-import { buildPolicy } from '../policy/step.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
@@ -52,8 +50,11 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       throw new GatewayError('CUSTOS_SHUTTING_DOWN', { retryAfter: 1 });
     },
     credentials: buildServerCredentials(config),
-    masking: buildMasking(config),
-    policy: buildPolicy(config.policy?.file),
+    // Loaded only when configured: the detectors and CEL are the heaviest modules to start.
+    masking: Object.values(config.servers).some((s) => s.masking)
+      ? (await import('../masking/step.ts')).buildMasking(config)
+      : undefined,
+    policy: config.policy ? (await import('../policy/step.ts')).buildPolicy(config.policy.file) : undefined,
     longLived: new Set(),
     allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
     allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),

@@ -18,6 +18,8 @@ const MAX_FINDINGS = 10_000;
 export interface GatewayMasking {
   readonly compiled: CompiledMasking;
   readonly servers: ReadonlyMap<string, ServerMaskingConfig>;
+  /** The mask step (loaded only when some server masks: the detectors are large to load). */
+  attach(ex: Exchange): void;
 }
 
 /** Compiles every profile once at boot; undefined when no server asks for masking. */
@@ -27,7 +29,7 @@ export function buildMasking(config: Readonly<Config>): GatewayMasking | undefin
   if (servers.size === 0) return undefined;
   const cfg = config.masking ?? maskingConfigSchema.parse({});
   const compiled = compileMaskingConfig(cfg, loadMaskingKeys(cfg.hmacKeyFile));
-  return { compiled, servers };
+  return { compiled, servers, attach: attachMasking };
 }
 
 export function attachMasking(ex: Exchange): void {

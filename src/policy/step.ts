@@ -17,6 +17,8 @@ import type { CompiledPolicy, Decision } from './types.ts';
 
 export interface GatewayPolicy {
   current(): CompiledPolicy;
+  /** The authorize step (loaded only when a policy is configured). */
+  authorize(ex: Exchange): void;
   readonly limiter: RateLimiter;
   close(): void;
 }
@@ -52,6 +54,7 @@ export function buildPolicy(file: string | undefined): GatewayPolicy | undefined
   watchFile(file, { interval: 1000, persistent: false }, onChange);
   return {
     current: () => policy,
+    authorize,
     limiter: createRateLimiter(),
     close: () => unwatchFile(file, onChange),
   };
