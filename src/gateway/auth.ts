@@ -4,6 +4,7 @@ import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext } from '../core/exchange.ts';
 import { log } from '../core/log.ts';
 import { createAuthenticateStep } from '../identity/authenticate.ts';
+import { GATEWAY_ISSUER_NAME } from '../identity/claims.ts';
 import {
   METADATA_PREFIX,
   metadataUrl,
@@ -53,7 +54,7 @@ export async function buildAuth(config: Readonly<Config>, store: Store, base: st
   const pinned = new Set(auth.issuers.filter((i) => i.audiences !== undefined).map((i) => i.name));
   const audienceFits = (identity: Identity, server: string): boolean =>
     identity.method === 'gateway' ||
-    identity.issuer === 'custos' ||
+    identity.issuer === GATEWAY_ISSUER_NAME ||
     pinned.has(identity.issuer) ||
     identity.audiences.includes(base) ||
     identity.audiences.includes(resourceUrl(base, server));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { GATEWAY_TOKEN_AUDIENCE, GATEWAY_TOKEN_ISSUER } from './claims.ts';
 import type { SigningKey } from './signing-key.ts';
 import type { AuthMethod } from './types.ts';
 
@@ -7,8 +8,11 @@ import type { AuthMethod } from './types.ts';
 // RFC 8693 token exchange. src/identity/verify.ts checks exactly these claims; keep them in step.
 
 /** `iss` and `aud` of every gateway token: it is only ever presented back to this gateway. */
-export const GATEWAY_ISSUER = 'urn:custos:gateway';
-export const GATEWAY_AUDIENCE = 'urn:custos:gateway';
+// One definition for the signer here and the verifier (claims.ts): they must never drift apart.
+export {
+  GATEWAY_TOKEN_AUDIENCE as GATEWAY_AUDIENCE,
+  GATEWAY_TOKEN_ISSUER as GATEWAY_ISSUER,
+} from './claims.ts';
 
 export interface GatewayTokenRequest {
   /** The full identity subject: `custos:ci-nightly`, or `corp:alice` for an exchanged token. */
@@ -60,8 +64,8 @@ export async function issueGatewayToken(
 
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
-    .setIssuer(GATEWAY_ISSUER)
-    .setAudience(GATEWAY_AUDIENCE)
+    .setIssuer(GATEWAY_TOKEN_ISSUER)
+    .setAudience(GATEWAY_TOKEN_AUDIENCE)
     .setSubject(req.subject)
     .setJti(tokenId)
     .setIssuedAt(now)
