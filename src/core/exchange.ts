@@ -105,3 +105,12 @@ export function exchangeMethod(ex: Exchange): string {
   if (ex.httpMethod === 'DELETE') return 'session/delete';
   return 'unknown';
 }
+
+/**
+ * Adds a transform of outgoing messages after those already installed: each step that must see
+ * the answer (list filtering, masking) chains onto the others instead of replacing them.
+ */
+export function addOutbound(ex: Exchange, fn: (msg: JsonRpcMessage) => JsonRpcMessage): void {
+  const prev = ex.outbound;
+  ex.outbound = prev ? (msg) => fn(prev(msg)) : fn;
+}

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import type { Exchange } from '../core/exchange.ts';
+import { addOutbound, type Exchange } from '../core/exchange.ts';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import { type CompiledMasking, compileMaskingConfig, selectProfile } from './compile.ts';
 import { maskingConfigSchema, type ServerMaskingConfig } from './config.ts';
@@ -45,12 +45,12 @@ export function attachMasking(ex: Exchange): void {
   const findings: Finding[] = [];
   ex.findings = findings;
   ex.maskingExempt = profile.exempt;
-  ex.outbound = (msg: JsonRpcMessage): JsonRpcMessage => {
+  addOutbound(ex, (msg: JsonRpcMessage): JsonRpcMessage => {
     const r = maskMessage(msg, profile);
     for (const f of r.findings) {
       if (findings.length < MAX_FINDINGS) findings.push(f);
     }
     ex.findingCount += r.findings.length;
     return r.msg;
-  };
+  });
 }

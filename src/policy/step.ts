@@ -1,7 +1,7 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { sendJson } from '../core/answer.ts';
 import { GatewayError } from '../core/errors.ts';
-import type { Exchange } from '../core/exchange.ts';
+import { addOutbound, type Exchange } from '../core/exchange.ts';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import { log } from '../core/log.ts';
 import { loadPolicyFile } from './compile.ts';
@@ -137,11 +137,9 @@ export function authorize(ex: Exchange): void {
   const first = ex.messages[0];
   if (first?.method !== undefined && LIST_METHODS.has(first.method)) {
     const method = first.method as ListMethod;
-    const prev = ex.outbound;
-    ex.outbound = (msg) =>
-      filterAnswer(prev ? prev(msg) : msg, (items) =>
-        filterList(policy, identity, server, method, items, { era: ex.era, now }),
-      );
+    addOutbound(ex, (msg) =>
+      filterAnswer(msg, (items) => filterList(policy, identity, server, method, items, { era: ex.era, now })),
+    );
   }
 }
 

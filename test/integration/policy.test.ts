@@ -60,7 +60,7 @@ auth:
 policy: { file: ./policy.yaml }
 store: { sqlite: { path: ':memory:' } }
 servers:
-  t: { http: { url: '${up.url}' } }
+  t: { http: { url: '${up.url}' }, masking: {} }
 `,
   );
   gw = await startGateway(loadConfigFile(join(dir, 'custos.yaml')));
