@@ -18,6 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   credentials: ['credentials', 'core', 'config'],
   policy: ['policy', 'core'],
   masking: ['masking', 'core', 'config'],
+  audit: ['audit', 'core'],
   gateway: [
     'gateway',
     'core',
