@@ -20,6 +20,14 @@ commands:
                           validate a policy, explain a decision, run a table of cases (docs/policy.md)
   credentials status --config <file> [--json]
                           which secret version each upstream uses (never the secret)
+  audit verify|search|checkpoint|retention --config <file> …
+                          the audit trail: verify the chain, search it (docs/audit.md)
+  replay <exchange or session id> --config <file> [--raw --reason <text> --token <t>]
+                          what happened, message by message, masked (raw: audited)
+  dsar export|erase|verify …
+                          data-subject access and erasure requests (GDPR Art. 15, 17)
+  report art30 --config <file> [--format md|html|json]
+                          the record of processing activities (GDPR Art. 30)
   help                    this text
 `;
 
@@ -69,6 +77,22 @@ async function main(argv: string[]): Promise<number> {
     case 'credentials': {
       const { runCredentialsCommand } = await import('./credentials.ts');
       return runCredentialsCommand(rest);
+    }
+    case 'audit': {
+      const { runAuditCommand } = await import('./audit.ts');
+      return runAuditCommand(rest);
+    }
+    case 'replay': {
+      const { runAuditCommand } = await import('./audit.ts');
+      return runAuditCommand(['replay', ...rest]);
+    }
+    case 'dsar': {
+      const { runDsarCommand } = await import('./dsar.ts');
+      return runDsarCommand(rest);
+    }
+    case 'report': {
+      const { runReportCommand } = await import('./report.ts');
+      return runReportCommand(rest);
     }
     case undefined:
     case 'help':

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditConfigSchema, serverAuditSchema } from '../audit/config.ts';
 import { maskingConfigSchema, serverMaskingSchema } from '../masking/config.ts';
 
 // One schema for the whole file (docs/config.md). `strict` everywhere: an unknown key is an
@@ -100,6 +101,8 @@ const server = z
     credentials: credentials.optional(),
     /** Personal data in what this server sends back is masked with this profile (docs/masking.md). */
     masking: serverMaskingSchema.optional(),
+    /** Raw retention, retention periods and the Article 30 facts of this server (docs/audit.md). */
+    audit: serverAuditSchema.default(serverAuditSchema.parse({})),
   })
   .refine((s) => (s.http === undefined) !== (s.stdio === undefined), {
     error: 'exactly one of "http" or "stdio"',
@@ -174,6 +177,8 @@ export const configSchema = z
     policy: z.strictObject({ file: z.string().min(1) }).optional(),
     /** Masking profiles and keys; servers opt in with `servers.<name>.masking`. */
     masking: maskingConfigSchema.optional(),
+    /** The audit trail: checkpoints, keys, failure mode, Article 30 controller (docs/audit.md). */
+    audit: auditConfigSchema.default(auditConfigSchema.parse({})),
     servers: z.record(serverName, server).refine((s) => Object.keys(s).length > 0, {
       error: 'at least one server',
     }),

@@ -66,6 +66,11 @@ export const ERROR_SPECS = {
   CUSTOS_POLICY_DENIED: { http: 200, rpc: -32081, message: 'Denied by policy' },
   CUSTOS_APPROVAL_REQUIRED: { http: 200, rpc: -32082, message: 'Approval required' },
   CUSTOS_RATE_LIMITED: { http: 429, rpc: -32083, message: 'Rate limit reached' },
+  CUSTOS_AUDIT_UNAVAILABLE: {
+    http: 503,
+    rpc: -32084,
+    message: 'Service unavailable: the exchange cannot be recorded in the audit trail',
+  },
   CUSTOS_INTERNAL: { http: 500, rpc: -32603, message: 'Internal gateway error' },
 } as const satisfies Record<string, ErrorSpec>;
 

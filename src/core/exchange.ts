@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditSink } from '../audit/sink.ts';
 import type { Config } from '../config/index.ts';
 import type { ServerCredential } from '../credentials/step.ts';
 import type { Identity } from '../identity/types.ts';
@@ -39,6 +40,8 @@ export interface GatewayContext {
   readonly policy: GatewayPolicy | undefined;
   /** Upstream credentials by server name, built at boot. */
   readonly credentials: ReadonlyMap<string, ServerCredential>;
+  /** The audit trail's writer: every exchange's event is durable before its answer is released. */
+  readonly audit: AuditSink;
   /** The Host header check, compiled from the config at boot. */
   readonly allowHost: (host: string | undefined) => boolean;
   readonly allowOrigin: (origin: string | undefined) => boolean;
@@ -76,6 +79,14 @@ export interface Exchange {
   findingCount: number;
   /** The caller is in an exempt group (e.g. dpo) and saw raw values; recorded as such. */
   maskingExempt: boolean;
+  /** The masking profile the mask step applied (its name), for the recording's masking. */
+  maskingProfile: string | undefined;
+  /** The upstream's messages before any outbound transform, when the server keeps raw copies. */
+  rawMessages: JsonRpcMessage[] | undefined;
+  /** The approval that let this call through (approve rules). */
+  approvalId: string | undefined;
+  /** When the request left for the upstream (the audit step, right before forward). */
+  forwardedNs: bigint | undefined;
   /** The policy rule that decided and its effect (undefined: no policy configured). */
   policyRule: string | undefined;
   policyEffect: string | undefined;

@@ -134,3 +134,38 @@ function cutOff(
   }
   if (exchanges + sessions > 0) log('info', 'revoked identity cut off', { exchanges, sessions });
 }
+
+/**
+ * Verifies a bearer token outside a request, for a command run beside the gateway (`custos replay
+ * --raw`): the same issuers, keys and revocations as the MCP routes. OIDC tokens must be for the
+ * gateway's resource (`auth.resource`); gateway tokens need no audience.
+ */
+export async function verifyCallerToken(
+  config: Readonly<Config>,
+  store: Store,
+  token: string,
+): Promise<Identity> {
+  if (config.auth.mode !== 'tokens') throw new Error('auth.mode is none: there is no identity to check');
+  const auth: TokensAuthConfig = config.auth;
+  const key = await loadOrCreateSigningKey(auth.gatewayTokens.keyFile);
+  const base = auth.resource?.replace(/\/$/, '');
+  const verifier = createTokenVerifier({
+    issuers: auth.issuers,
+    clockSkewSeconds: auth.clockSkewSeconds,
+    audiences: base ? [base, ...Object.keys(config.servers).map((s) => resourceUrl(base, s))] : [],
+    gatewayKey: { kid: key.kid, publicKey: key.publicKey },
+  });
+  const revocations = createRevocationView(store, { pollMs: 60_000 });
+  try {
+    const identity = await verifier.verify(token);
+    if (revocations.isRevoked(identity)) throw new Error('this identity has been revoked');
+    return identity;
+  } catch (err) {
+    throw new Error(
+      `the token was refused: ${(err as { reason?: string }).reason ?? (err as Error).message}`,
+    );
+  } finally {
+    verifier.close();
+    revocations.close();
+  }
+}

@@ -3,7 +3,7 @@ import { attachCredential } from '../credentials/step.ts';
 import { attachSession } from '../session/step.ts';
 import { ingress } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
-import { recordExchange } from './record.ts';
+import { auditStep, settleExchange } from './audit.ts';
 
 /**
  * A step of the data path. It may throw a GatewayError (answered as JSON-RPC by the runner), may
@@ -19,10 +19,14 @@ export const STEPS: readonly (readonly [name: string, step: Step])[] = [
   ['authorize', (ex) => ex.ctx.policy?.authorize(ex)], // identity × server × method × tool × arguments → allow / deny, naming the rule; lists filtered
   ['credential', attachCredential], // the upstream's secret, held by the gateway; the caller's token never forwarded
   ['mask', (ex) => ex.ctx.masking?.attach(ex)], // personal data in everything sent back is masked on its way out (installs Exchange.outbound)
+  ['audit', auditStep], // nothing reaches the upstream unless it can be recorded; raw copies tapped before masking
   ['forward', (ex) => ex.upstream.forward(ex)], // the upstream (HTTP or stdio), answer streamed back
 ];
 
-/** Runs one exchange through every step, answers errors, and records it. Never throws. */
+/**
+ * Runs one exchange through every step, answers errors, and records it: the answer's end is held
+ * until its audit event is durable (src/gateway/audited-response.ts). Never throws.
+ */
 export async function runExchange(ex: Exchange): Promise<void> {
   const releases: (() => void)[] = [];
   try {
@@ -40,7 +44,7 @@ export async function runExchange(ex: Exchange): Promise<void> {
   } finally {
     for (const release of releases) release();
     try {
-      recordExchange(ex);
+      await settleExchange(ex);
     } catch (err) {
       logExchangeError(ex, err);
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -11,6 +11,8 @@ import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
+import { attachCapture, resolveAudit, startAuditSink, startRetention } from './audit.ts';
+import { AuditedResponse } from './audited-response.ts';
 import { buildAuth } from './auth.ts';
 import { runExchange } from './pipeline.ts';
 
@@ -35,6 +37,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   const upstreams = new Map<string, Upstream>();
   const timeoutMs = config.limits.upstreamTimeoutSeconds * 1000;
   const budget = new ProcessBudget(config.limits.stdioProcesses);
+  const auditKeys = await resolveAudit(config);
+  const audit = await startAuditSink(auditKeys, store);
   for (const [name, s] of Object.entries(config.servers)) {
     if (s.http) upstreams.set(name, createHttpUpstream(name, s.http, { timeoutMs }));
     else if (s.stdio) {
@@ -52,14 +56,16 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     credentials: buildServerCredentials(config),
     // Loaded only when configured: the detectors and CEL are the heaviest modules to start.
     masking: Object.values(config.servers).some((s) => s.masking)
-      ? (await import('../masking/step.ts')).buildMasking(config)
+      ? (await import('../masking/step.ts')).buildMasking(config, auditKeys.hmacKey)
       : undefined,
+    audit,
     policy: config.policy ? (await import('../policy/step.ts')).buildPolicy(config.policy.file) : undefined,
     longLived: new Set(),
     allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
     allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),
     draining: false,
   };
+  const retention = startRetention(config, audit);
   const inflight = new Set<Promise<void>>();
   const exchanges = new Set<Exchange>();
   let extraRoute: (
@@ -82,7 +88,9 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     }
   };
   // Tokens up to 16 KiB must reach the authenticate step (to be answered 401, not 431).
-  const server: Server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => onRequest(req, res));
+  const server = createServer({ maxHeaderSize: 32 * 1024, ServerResponse: AuditedResponse }, (req, res) =>
+    onRequest(req, res),
+  );
   // Reading a request body may take this long; answers (streams) are not limited by it.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
@@ -107,6 +115,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     auth = await buildAuth(config, store, base);
   } catch (err) {
     server.close();
+    await audit.close();
     await store.close();
     throw err;
   }
@@ -132,6 +141,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       auth.close();
       for (const c of ctx.credentials.values()) c.close();
       ctx.policy?.close();
+      clearInterval(retention);
+      await audit.close();
       await store.close();
     })();
     return closing;
@@ -203,6 +214,7 @@ function handle(
     );
     res.setHeader('vary', 'Origin');
   }
+  attachCapture(ex);
   exchanges.add(ex);
   return runExchange(ex).finally(() => exchanges.delete(ex));
 }
@@ -236,6 +248,10 @@ function newExchange(
     findings: undefined,
     findingCount: 0,
     maskingExempt: false,
+    maskingProfile: undefined,
+    rawMessages: undefined,
+    approvalId: undefined,
+    forwardedNs: undefined,
     policyRule: undefined,
     policyEffect: undefined,
     cancel: undefined,

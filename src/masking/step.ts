@@ -23,12 +23,13 @@ export interface GatewayMasking {
 }
 
 /** Compiles every profile once at boot; undefined when no server asks for masking. */
-export function buildMasking(config: Readonly<Config>): GatewayMasking | undefined {
+/** `hmacKey`: the deployment's key as the gateway resolved it (the audit's blind index uses it too). */
+export function buildMasking(config: Readonly<Config>, hmacKey?: Buffer): GatewayMasking | undefined {
   const servers = new Map<string, ServerMaskingConfig>();
   for (const [name, s] of Object.entries(config.servers)) if (s.masking) servers.set(name, s.masking);
   if (servers.size === 0) return undefined;
   const cfg = config.masking ?? maskingConfigSchema.parse({});
-  const compiled = compileMaskingConfig(cfg, loadMaskingKeys(cfg.hmacKeyFile));
+  const compiled = compileMaskingConfig(cfg, hmacKey ? { hmacKey } : loadMaskingKeys(cfg.hmacKeyFile));
   return { compiled, servers, attach: attachMasking };
 }
 
@@ -45,6 +46,7 @@ export function attachMasking(ex: Exchange): void {
   const findings: Finding[] = [];
   ex.findings = findings;
   ex.maskingExempt = profile.exempt;
+  ex.maskingProfile = profile.name;
   addOutbound(ex, (msg: JsonRpcMessage): JsonRpcMessage => {
     const r = maskMessage(msg, profile);
     for (const f of r.findings) {

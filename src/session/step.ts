@@ -23,6 +23,12 @@ export function attachSession(ex: Exchange): (() => void) | undefined {
         identity,
         init.params?.protocolVersion as string | undefined,
       );
+      const info = init.params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
+      if (info && typeof info === 'object')
+        session.client = {
+          name: typeof info.name === 'string' ? info.name.slice(0, 256) : null,
+          version: typeof info.version === 'string' ? info.version.slice(0, 64) : null,
+        };
       ex.session = session;
       sessions.enter(session);
       return () => {

@@ -23,6 +23,8 @@ export interface Session {
   readonly createdAt: number;
   lastSeen: number;
   protocolVersion: string | undefined;
+  /** The client's `clientInfo` from initialize (for the audit trail). */
+  client: { name: string | null; version: string | null } | undefined;
   /** The upstream's Mcp-Session-Id (HTTP upstreams that hand one out). */
   upstreamSessionId: string | undefined;
   inflight: number;
@@ -71,6 +73,7 @@ export class SessionTable {
       createdAt: now,
       lastSeen: now,
       protocolVersion,
+      client: undefined,
       upstreamSessionId: undefined,
       inflight: 0,
       streams: new Set(),

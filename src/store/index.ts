@@ -1,3 +1,13 @@
+export {
+  type AuditEventRow,
+  type AuditPayloadRow,
+  type AuditSearch,
+  type AuditSql,
+  type CheckpointRow,
+  createAuditSql,
+  type SubjectKeyRow,
+} from './audit-sql.ts';
+export { prepareDatabase } from './schema.ts';
 export { openSqliteStore } from './sqlite.ts';
 export type {
   Era,

@@ -63,6 +63,68 @@ const MIGRATIONS: readonly string[] = [
   // Authorization: the policy rule that decided and its effect.
   `ALTER TABLE exchanges ADD COLUMN policy_rule TEXT;
    ALTER TABLE exchanges ADD COLUMN policy_effect TEXT;`,
+  // The audit trail (docs/audit.md). audit_events is the chain: one row per event, its canonical
+  // body as hashed, seq = its leaf index in the RFC 9162 tree. Payloads (the masked recording and
+  // the encrypted raw copy) live apart so retention can delete them while their hashes, inside the
+  // body, keep the chain whole. audit_subjects is the blind index (keyed hashes, deletable on
+  // erasure); subject_keys the per-data-subject keys (deleting one crypto-shreds what it sealed).
+  // The exchanges table above is no longer written: its rows predate the chain.
+  `CREATE TABLE audit_events (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     server TEXT,
+     caller TEXT,
+     method TEXT,
+     name TEXT,
+     session_id TEXT,
+     outcome TEXT,
+     body TEXT NOT NULL,
+     leaf_hash BLOB NOT NULL,
+     chain_hash BLOB NOT NULL
+   );
+   CREATE INDEX audit_events_id ON audit_events (id);
+   CREATE INDEX audit_events_at ON audit_events (at);
+   CREATE INDEX audit_events_caller ON audit_events (caller, at);
+   CREATE INDEX audit_events_server ON audit_events (server, at);
+   CREATE INDEX audit_events_name ON audit_events (name, at) WHERE name IS NOT NULL;
+   CREATE INDEX audit_events_session ON audit_events (session_id) WHERE session_id IS NOT NULL;
+   CREATE TABLE audit_payloads (
+     seq INTEGER PRIMARY KEY,
+     masked BLOB,
+     raw BLOB,
+     pruned_at INTEGER
+   );
+   CREATE TABLE audit_nodes (
+     level INTEGER NOT NULL,
+     idx INTEGER NOT NULL,
+     hash BLOB NOT NULL,
+     PRIMARY KEY (level, idx)
+   ) WITHOUT ROWID;
+   CREATE TABLE audit_checkpoints (
+     size INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     root_hash BLOB NOT NULL,
+     note TEXT NOT NULL
+   );
+   CREATE TABLE audit_subjects (
+     subject BLOB NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (subject, seq)
+   ) WITHOUT ROWID;
+   CREATE INDEX audit_subjects_seq ON audit_subjects (seq);
+   CREATE TABLE subject_keys (
+     key_id BLOB PRIMARY KEY,
+     subject BLOB UNIQUE,
+     wrapped BLOB NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE audit_meta (
+     name TEXT PRIMARY KEY,
+     value INTEGER NOT NULL
+   );
+   INSERT INTO audit_meta (name, value) VALUES ('erasures', 0), ('probe', 0);`,
 ];
 
 export const INSERT_EXCHANGE = `INSERT INTO exchanges (id, received_at, server, era, protocol_version, session_id, caller,
@@ -107,6 +169,8 @@ export function prepareDatabase(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten, not left in free pages: an erased subject's key is gone for real.
+  db.pragma('secure_delete = ON');
   const version = (): number => db.pragma('user_version', { simple: true }) as number;
   // IMMEDIATE takes the write lock before reading the version, so two processes opening a new
   // file at once (the CLI beside a starting gateway) do not both run the same migration.

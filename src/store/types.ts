@@ -1,3 +1,6 @@
+import type Database from 'better-sqlite3';
+import type { AuditSql } from './audit-sql.ts';
+
 // The store is one interface; only src/store speaks SQL. SQLite is the embedded default; the
 // audit issue adds PostgreSQL behind the same interface and the hash chain on top.
 
@@ -123,10 +126,13 @@ export interface IdentityStore {
 }
 
 export interface Store extends IdentityStore {
-  /** Queues a record; it is committed within the batching window (see flush). */
-  recordExchange(record: ExchangeRecord): void;
-  /** Commits everything queued so far; blocks until it is on disk (not for the request path). */
-  flush(): void;
+  /** The SQLite file (':memory:' for tests). */
+  readonly path: string;
+  /** The main-thread connection: the in-process audit writer of a ':memory:' store uses it. */
+  readonly db: Database.Database;
+  /** The audit chain's reads (and, in-process, its writes). */
+  readonly audit: AuditSql;
+  /** Exchange events, as the records they were before the chain (tests, `custos audit search`). */
   listExchanges(query?: ExchangeQuery): ExchangeRecord[];
   countExchanges(): number;
   close(): Promise<void>;

@@ -125,18 +125,20 @@ test('without a token the demo answers 401 with a pointer to its protected-resou
   assert.equal(doc.authorization_servers.length, 1);
 });
 
-test('every exchange is written to the demo SQLite store', async () => {
+test('every exchange is written to the demo SQLite store, in the audit chain', async () => {
   // The store commits within milliseconds; wait for the last batch with a bound.
   let rows: { method: string; era: string }[] = [];
   for (let i = 0; i < 50 && !rows.some((r) => r.era === 'modern'); i++) {
     await new Promise((r) => setTimeout(r, 50));
     const conn = new Database(db, { readonly: true });
-    rows = conn.prepare('SELECT method, era FROM exchanges').all() as typeof rows;
+    rows = conn
+      .prepare("SELECT method, body ->> '$.era' AS era FROM audit_events WHERE kind = 'exchange'")
+      .all() as typeof rows;
     conn.close();
   }
   assert.ok(rows.some((r) => r.method === 'initialize' && r.era === 'legacy'));
   const callers = new Database(db, { readonly: true })
-    .prepare('SELECT DISTINCT caller FROM exchanges')
+    .prepare('SELECT DISTINCT caller FROM audit_events')
     .all() as { caller: string }[];
   assert.ok(callers.some((c) => c.caller === 'demo:u-alice-0001'));
   assert.ok(callers.some((c) => c.caller.startsWith('demo-ci:repo:example-org/reporting')));

@@ -10,7 +10,8 @@ const SRC = resolve(import.meta.dirname, '../../src');
 
 const ALLOWED: Record<string, readonly string[]> = {
   core: ['core'],
-  config: ['config', 'core', 'masking'],
+  config: ['config', 'core', 'masking', 'audit'],
+  audit: ['audit', 'core', 'config', 'store', 'masking'],
   store: ['store', 'core'],
   session: ['session', 'core', 'config'],
   identity: ['identity', 'core', 'config'],
@@ -18,7 +19,6 @@ const ALLOWED: Record<string, readonly string[]> = {
   credentials: ['credentials', 'core', 'config'],
   policy: ['policy', 'core'],
   masking: ['masking', 'core', 'config'],
-  audit: ['audit', 'core'],
   gateway: [
     'gateway',
     'core',
@@ -30,8 +30,21 @@ const ALLOWED: Record<string, readonly string[]> = {
     'credentials',
     'masking',
     'policy',
+    'audit',
   ],
-  cli: ['cli', 'gateway', 'core', 'config', 'store', 'identity', 'credentials', 'masking', 'policy', 'demo'],
+  cli: [
+    'cli',
+    'gateway',
+    'core',
+    'config',
+    'store',
+    'identity',
+    'credentials',
+    'masking',
+    'policy',
+    'demo',
+    'audit',
+  ],
 };
 
 function files(dir: string): string[] {

@@ -1,0 +1,45 @@
+import { createPrivateKey, type JsonWebKey } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { compileMaskingConfig, compileProfile } from '../masking/compile.ts';
+import { type MaskingConfig, profileSchema } from '../masking/config.ts';
+import { createAuditSql } from '../store/index.ts';
+import { signCheckpoint } from './checkpoint.ts';
+import { ed25519Signer } from './signed-note.ts';
+import { AuditWriter } from './writer.ts';
+
+// Everything the audit writer needs, as plain data that can cross to the writer thread
+// (workerData is a structured clone: keys travel as bytes and JWK, never through a file twice).
+
+export interface WriterSetup {
+  /** The SQLite file (':memory:' only in-process). */
+  path: string;
+  masking: MaskingConfig;
+  recordingProfile: string;
+  hmacKey: Uint8Array;
+  kek: Uint8Array | null;
+  /** The checkpoint signing key, a private Ed25519 JWK. */
+  signingKey: JsonWebKey;
+  origin: string;
+  checkpointEvery: number;
+  checkpointIntervalMs: number;
+  checkpointFile: string | undefined;
+  checkpointWebhook: string | undefined;
+}
+
+export function buildWriter(setup: WriterSetup, db: Database.Database): AuditWriter {
+  const keys = { hmacKey: Buffer.from(setup.hmacKey) };
+  const masking = compileMaskingConfig(setup.masking, keys);
+  const recordingProfile =
+    masking.profiles.get(setup.recordingProfile) ??
+    compileProfile(profileSchema.parse({}), keys, { name: setup.recordingProfile });
+  const signer = ed25519Signer(setup.origin, createPrivateKey({ key: setup.signingKey, format: 'jwk' }));
+  return new AuditWriter({
+    sql: createAuditSql(db),
+    masking,
+    recordingProfile,
+    kek: setup.kek === null ? undefined : Buffer.from(setup.kek),
+    signCheckpoint: (size, rootHash) => signCheckpoint({ origin: setup.origin, size, rootHash }, signer),
+    checkpointEvery: setup.checkpointEvery,
+    checkpointIntervalMs: setup.checkpointIntervalMs,
+  });
+}

@@ -1,0 +1,116 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { prepareDatabase } from '../store/index.ts';
+import { exportCheckpoint } from './checkpoint-export.ts';
+import type { ActionFacts } from './event.ts';
+import type { RetentionRule } from './retention.ts';
+import type { Submission } from './writer.ts';
+import { buildWriter, type WriterSetup } from './writer-setup.ts';
+
+// The audit writer thread: every commit (WAL, synchronous=FULL: an fsync) happens here, off the
+// event loop that serves requests, and so does the CPU work of an event (masking the recording,
+// sealing the raw copy, hashing). Batches form by themselves: whatever arrived while the previous
+// commit ran goes into the next one (group commit), so one caller waits for one fsync and many
+// callers share theirs.
+
+export type ToWriter =
+  | { t: 'batch'; items: [token: number, sub: Submission][] }
+  | { t: 'probe'; token: number }
+  | { t: 'checkpoint'; token: number; force: boolean }
+  | { t: 'retain'; token: number; rules: RetentionRule[]; action: Omit<ActionFacts, 'details'> }
+  | { t: 'close' };
+
+export type FromWriter =
+  | { t: 'ready' }
+  | { t: 'fatal'; error: string }
+  | { t: 'done'; tokens: number[] }
+  | { t: 'failed'; tokens: number[]; error: string };
+
+const port = parentPort;
+if (!port) throw new Error('the audit writer must run as a worker thread');
+const setup = workerData as WriterSetup;
+const post = (m: FromWriter): void => port.postMessage(m);
+
+let db: Database.Database;
+let writer: ReturnType<typeof buildWriter>;
+try {
+  db = new Database(setup.path);
+  prepareDatabase(db);
+  writer = buildWriter(setup, db);
+} catch (err) {
+  post({ t: 'fatal', error: String(err) });
+  throw err;
+}
+
+let pending: [number, Submission][] = [];
+let scheduled = false;
+
+function commit(): void {
+  scheduled = false;
+  const items = pending;
+  pending = [];
+  if (items.length === 0) return;
+  const tokens = items.map(([t]) => t);
+  try {
+    const cps = writer.write(items.map(([, s]) => s));
+    post({ t: 'done', tokens });
+    for (const cp of cps) exportCheckpoint(cp, setup);
+  } catch (err) {
+    post({ t: 'failed', tokens, error: String(err) });
+  }
+}
+
+const timer = setInterval(
+  () => {
+    try {
+      const cp = writer.checkpoint(false);
+      if (cp) exportCheckpoint(cp, setup);
+    } catch {
+      // A failing store shows on the next batch or probe; the timer only adds checkpoints.
+    }
+  },
+  Math.max(250, Math.min(setup.checkpointIntervalMs, 60_000)),
+);
+
+port.on('message', (m: ToWriter) => {
+  switch (m.t) {
+    case 'batch':
+      for (const item of m.items) pending.push(item);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(commit);
+      }
+      return;
+    case 'probe':
+      try {
+        writer.probe();
+        post({ t: 'done', tokens: [m.token] });
+      } catch (err) {
+        post({ t: 'failed', tokens: [m.token], error: String(err) });
+      }
+      return;
+    case 'checkpoint':
+      try {
+        const cp = writer.checkpoint(m.force);
+        if (cp) exportCheckpoint(cp, setup);
+        post({ t: 'done', tokens: [m.token] });
+      } catch (err) {
+        post({ t: 'failed', tokens: [m.token], error: String(err) });
+      }
+      return;
+    case 'retain':
+      try {
+        writer.retain(m.rules, m.action);
+        post({ t: 'done', tokens: [m.token] });
+      } catch (err) {
+        post({ t: 'failed', tokens: [m.token], error: String(err) });
+      }
+      return;
+    case 'close':
+      commit();
+      clearInterval(timer);
+      db.close();
+      port.close();
+  }
+});
+post({ t: 'ready' });

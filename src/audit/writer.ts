@@ -1,0 +1,398 @@
+import { createHash } from 'node:crypto';
+import type { JsonRpcMessage } from '../core/jsonrpc.ts';
+import { log } from '../core/log.ts';
+import type { CompiledMasking, CompiledProfile } from '../masking/compile.ts';
+import type { Finding } from '../masking/types.ts';
+import type { AuditSql, CheckpointRow } from '../store/audit-sql.ts';
+import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
+import { type ActionFacts, type EventFacts, eventBody, eventColumns, type PayloadFacts } from './event.ts';
+import { maskAnswer, maskRequest } from './mask-recording.ts';
+import { hashLeaf, MerkleAppender } from './merkle.ts';
+import { encodeRecording, RAW_MESSAGES, type RecordedFrame } from './recording.ts';
+import type { RetentionRule } from './retention.ts';
+
+// The single writer of the audit chain. It turns what the gateway captured into events —
+// recordings masked, subjects indexed, raw copies sealed — and appends them in one transaction
+// per batch (group commit): seq, leaf hash, chain hash, Merkle nodes, and a signed checkpoint
+// when one is due. Runs on the writer thread for a file store, in-process for ':memory:' and for
+// CLI commands. The CPU work happens before the transaction; the write lock is held only to
+// sequence and insert.
+
+/** What the gateway captured of an exchange's bytes (structured-clonable, for the writer thread). */
+export interface CapturedRecording {
+  headers: Record<string, string>;
+  body: Uint8Array | null;
+  status: number;
+  contentType: string | null;
+  frames: [t: number, data: Uint8Array | string][];
+  truncated: boolean;
+  /** The frames are what the client got, masked with `profile` (a non-exempt caller). */
+  outMasked: boolean;
+  /** The masking profile that applies to this server and tool (null: the audit's recording profile). */
+  profile: string | null;
+  /** Keyed hashes (hex) of the values the mask step found in the answer. */
+  subjects: string[];
+  /** Entity type → count the mask step found in the answer (the frames are masked already). */
+  answerTypes: Record<string, number>;
+  /** Keep an encrypted raw copy (the server's `audit.retainRaw`). */
+  retainRaw: boolean;
+  /** The upstream's messages before masking, when the frames were masked and a raw copy is kept. */
+  rawMessages: JsonRpcMessage[] | null;
+}
+
+export interface Submission {
+  facts: EventFacts;
+  recording?: CapturedRecording | undefined;
+}
+
+export interface WriterOptions {
+  sql: AuditSql;
+  /** The compiled masking profiles (keyed with the deployment's HMAC key, as the mask step's). */
+  masking: CompiledMasking;
+  /** The profile recordings are masked with when the server names none. */
+  recordingProfile: CompiledProfile;
+  /** Wraps per-subject keys; required when any server keeps raw copies. */
+  kek: Buffer | undefined;
+  /** Signs a checkpoint of the tree at `size` with root `root`; returns the signed note. */
+  signCheckpoint: (size: number, root: Buffer) => string;
+  /** A checkpoint every this many events … */
+  checkpointEvery: number;
+  /** … or this often while events arrive (ms). */
+  checkpointIntervalMs: number;
+  now?: () => number;
+}
+
+interface Prepared {
+  facts: EventFacts;
+  masked: Buffer | null;
+  raw: Buffer | null;
+  rawPlain: Buffer | null;
+  subjects: Buffer[];
+  truncated: boolean;
+  /** Entity type → count found in the recording (request and answer). */
+  types: Record<string, number>;
+}
+
+export interface ErasureResult {
+  exchanges: number;
+  keysDestroyed: number;
+  indexRowsRemoved: number;
+  recordingsDeleted: number;
+  eventSeq: number;
+}
+
+export interface RetentionResult {
+  deleted: Record<string, { masked: number; raw: number }>;
+  total: number;
+}
+
+const sha256hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export class AuditWriter {
+  readonly #o: WriterOptions;
+  readonly #now: () => number;
+  #appender: MerkleAppender | undefined;
+  #tipChain: Buffer | undefined;
+  #keys = new Map<string, SubjectKey>();
+  #erasures = -1;
+
+  constructor(opts: WriterOptions) {
+    this.#o = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Appends the batch durably, or throws (then nothing of it was written). Returns new checkpoints. */
+  write(batch: readonly Submission[]): CheckpointRow[] {
+    const prepared = batch.map((s) => this.#prepareSafely(s));
+    this.#seal(prepared);
+    try {
+      return this.#o.sql.appending(() => {
+        this.#appendPrepared(prepared);
+        const cp = this.#checkpointIfDue(this.#syncAppender(), false);
+        return cp ? [cp] : [];
+      });
+    } catch (err) {
+      // The transaction rolled back: the cached tree no longer matches the store.
+      this.#appender = undefined;
+      throw err;
+    }
+  }
+
+  /** Inside a transaction: sequences and inserts events, their payloads, index rows and tree nodes. */
+  #appendPrepared(prepared: readonly Prepared[]): void {
+    const { sql } = this.#o;
+    const appender = this.#syncAppender();
+    let chain = this.#tipChain as Buffer;
+    for (const p of prepared) {
+      const seq = appender.size;
+      const payload: PayloadFacts | null =
+        p.facts.kind === 'exchange'
+          ? {
+              masked: p.masked ? { sha256: sha256hex(p.masked), bytes: p.masked.length } : null,
+              raw: p.raw ? { sha256: sha256hex(p.raw), bytes: p.raw.length } : null,
+              truncated: p.truncated,
+              subjects: p.subjects.length,
+              types: p.types,
+            }
+          : null;
+      const body = eventBody(seq, p.facts, payload);
+      const leafHash = hashLeaf(Buffer.from(body, 'utf8'));
+      chain = createHash('sha256').update(chain).update(leafHash).digest();
+      sql.insertEvent({ seq, ...eventColumns(p.facts), body, leafHash, chainHash: chain });
+      if (p.masked || p.raw) sql.insertPayload(seq, p.masked, p.raw);
+      for (const s of p.subjects) sql.insertSubject(s, seq);
+      for (const n of appender.append(leafHash)) sql.insertNode(n.level, n.index, n.hash);
+      this.#tipChain = chain;
+    }
+  }
+
+  /** Appends events that carry no recording (decisions, erasures, raw views) in one transaction. */
+  appendActions(actions: readonly ActionFacts[]): CheckpointRow[] {
+    return this.write(actions.map((facts) => ({ facts })));
+  }
+
+  /**
+   * Erases data subjects (GDPR Art. 17): destroys their keys — every raw copy sealed under them
+   * is unreadable from then on — removes their blind-index rows, optionally deletes the masked
+   * recordings of the exchanges that touched them, and records the erasure as an event; all in
+   * one transaction. The chain still verifies: it covers the hashes, not the payloads.
+   */
+  erase(
+    subjects: readonly Buffer[],
+    opts: { pruneMasked: boolean; action: Omit<ActionFacts, 'details'> },
+  ): ErasureResult {
+    const { sql } = this.#o;
+    try {
+      return sql.appending(() => {
+        const seqs = sql.subjectSeqs(subjects);
+        const keysDestroyed = sql.deleteSubjectKeys(subjects);
+        if (keysDestroyed > 0) sql.bumpErasures();
+        const indexRowsRemoved = sql.deleteSubjectIndex(subjects);
+        const recordingsDeleted = opts.pruneMasked ? sql.prunePayloadsOf(seqs, this.#now()) : 0;
+        const result = { exchanges: seqs.length, keysDestroyed, indexRowsRemoved, recordingsDeleted };
+        const facts: ActionFacts = { ...opts.action, details: { ...result } };
+        this.#appendPrepared([
+          { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
+        ]);
+        this.#keys.clear();
+        return { ...result, eventSeq: (this.#appender as MerkleAppender).size - 1 };
+      });
+    } catch (err) {
+      this.#appender = undefined;
+      throw err;
+    }
+  }
+
+  /** Deletes payloads past their servers' retention and records what went, in one transaction. */
+  retain(rules: readonly RetentionRule[], action: Omit<ActionFacts, 'details'>): RetentionResult {
+    const { sql } = this.#o;
+    const at = this.#now();
+    try {
+      return sql.appending(() => {
+        const deleted: Record<string, { masked: number; raw: number }> = {};
+        let total = 0;
+        for (const r of rules) {
+          const masked =
+            r.maskedBefore === undefined ? 0 : sql.prunePayloads(r.server, r.maskedBefore, 'masked', at);
+          const raw = r.rawBefore === undefined ? 0 : sql.prunePayloads(r.server, r.rawBefore, 'raw', at);
+          if (masked + raw > 0) deleted[r.server] = { masked, raw };
+          total += masked + raw;
+        }
+        if (total > 0) {
+          const facts: ActionFacts = { ...action, details: { deleted } };
+          this.#appendPrepared([
+            { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
+          ]);
+        }
+        return { deleted, total };
+      });
+    } catch (err) {
+      this.#appender = undefined;
+      throw err;
+    }
+  }
+
+  /** Commits a write that changes nothing that matters: whether the store can commit again. */
+  probe(): void {
+    this.#o.sql.appending(() => this.#o.sql.touch());
+  }
+
+  /** Signs a checkpoint now if one is due by time (or `force`), in a transaction of its own. */
+  checkpoint(force = false): CheckpointRow | undefined {
+    try {
+      return this.#o.sql.appending(() => this.#checkpointIfDue(this.#syncAppender(), force, true));
+    } catch (err) {
+      this.#appender = undefined;
+      throw err;
+    }
+  }
+
+  /** The cached tree, rebuilt when another process appended since (the CLI beside a gateway). */
+  #syncAppender(): MerkleAppender {
+    const { sql } = this.#o;
+    const tip = sql.tip();
+    if (!this.#appender || this.#appender.size !== tip.size || !this.#tipChain?.equals(tip.chainHash)) {
+      this.#appender = MerkleAppender.fromReader(tip.size, sql);
+      this.#tipChain = tip.chainHash;
+    }
+    return this.#appender;
+  }
+
+  #checkpointIfDue(appender: MerkleAppender, force: boolean, byTime = false): CheckpointRow | undefined {
+    const { sql, checkpointEvery, checkpointIntervalMs } = this.#o;
+    const size = appender.size;
+    if (size === 0) return undefined;
+    const last = sql.latestCheckpoint();
+    if (last && last.size >= size) return undefined;
+    const now = this.#now();
+    const due =
+      force ||
+      size - (last?.size ?? 0) >= checkpointEvery ||
+      (byTime && now - (last?.at ?? 0) >= checkpointIntervalMs);
+    if (!due) return undefined;
+    const rootHash = appender.root();
+    const row = { size, at: now, rootHash, note: this.#o.signCheckpoint(size, rootHash) };
+    sql.insertCheckpoint(row);
+    return row;
+  }
+
+  /**
+   * A recording that cannot be masked (a bug, an input no detector expected) must neither stop the
+   * batch nor be stored unmasked: the event is kept, without its recording, and says so.
+   */
+  #prepareSafely(s: Submission): Prepared {
+    try {
+      return this.#prepare(s);
+    } catch (err) {
+      log('error', 'recording not kept: it could not be masked', {
+        id: s.facts.id,
+        error: err instanceof Error ? err.name : 'error',
+      });
+      return {
+        facts: s.facts,
+        masked: null,
+        raw: null,
+        rawPlain: null,
+        subjects: [],
+        truncated: true,
+        types: {},
+      };
+    }
+  }
+
+  #prepare(s: Submission): Prepared {
+    const rec = s.recording;
+    if (!rec)
+      return {
+        facts: s.facts,
+        masked: null,
+        raw: null,
+        rawPlain: null,
+        subjects: [],
+        truncated: false,
+        types: {},
+      };
+    const profile =
+      (rec.profile !== null && this.#o.masking.profiles.get(rec.profile)) || this.#o.recordingProfile;
+    const frames: RecordedFrame[] = rec.frames.map(([t, d]) => ({ t, data: toBuffer(d) }));
+    const body = rec.body === null ? null : toBuffer(rec.body);
+    const req = maskRequest(rec.headers, body, profile);
+    const answer = rec.outMasked ? { frames, findings: [] } : maskAnswer(rec.contentType, frames, profile);
+    const masked = encodeRecording({
+      request: { headers: req.headers, body: req.body },
+      response: { status: rec.status, contentType: rec.contentType, frames: answer.frames },
+      truncated: rec.truncated,
+    });
+    const subjects = subjectKeys(rec.subjects, req.findings, answer.findings);
+    const types: Record<string, number> = {};
+    for (const list of [req.findings, answer.findings])
+      for (const f of list) types[f.type] = (types[f.type] ?? 0) + 1;
+    for (const [type, n] of Object.entries(rec.answerTypes)) types[type] = (types[type] ?? 0) + n;
+    let rawPlain: Buffer | null = null;
+    if (rec.retainRaw) {
+      const rawFrames =
+        rec.rawMessages === null
+          ? frames
+          : rec.rawMessages.map((m) => ({ t: frames.at(-1)?.t ?? 0, data: Buffer.from(JSON.stringify(m)) }));
+      rawPlain = encodeRecording({
+        request: { headers: rec.headers, body },
+        response: {
+          status: rec.status,
+          contentType: rec.rawMessages === null ? rec.contentType : RAW_MESSAGES,
+          frames: rawFrames,
+        },
+        truncated: rec.truncated,
+      });
+    }
+    return { facts: s.facts, masked, raw: null, rawPlain, subjects, truncated: rec.truncated, types };
+  }
+
+  /** Seals each raw copy under the keys of every subject it touched (creating keys as needed). */
+  #seal(prepared: Prepared[]): void {
+    const needing = prepared.filter((p) => p.rawPlain !== null);
+    if (needing.length === 0) return;
+    const { kek, sql } = this.#o;
+    if (!kek) throw new Error('raw retention needs the audit key encryption key (audit.keyFile)');
+    const erasures = sql.erasures();
+    if (erasures !== this.#erasures) {
+      this.#keys.clear();
+      this.#erasures = erasures;
+    }
+    const wanted = new Map<string, Buffer>();
+    for (const p of needing) {
+      for (const s of p.subjects.length > 0 ? p.subjects : [NO_SUBJECT]) {
+        const k = s.toString('hex');
+        if (!this.#keys.has(k)) wanted.set(k, s);
+      }
+    }
+    if (wanted.size > 0) this.#loadKeys([...wanted.values()], kek);
+    for (const p of needing) {
+      const keys = (p.subjects.length > 0 ? p.subjects : [NO_SUBJECT]).map(
+        (s) => this.#keys.get(s.toString('hex')) as SubjectKey,
+      );
+      p.raw = sealPayload(p.rawPlain as Buffer, keys);
+      p.rawPlain = null;
+    }
+  }
+
+  #loadKeys(subjects: Buffer[], kek: Buffer): void {
+    const { sql } = this.#o;
+    const found = (): void => {
+      for (const row of sql.keysForSubjects(subjects)) {
+        if (row.subject)
+          this.#keys.set(row.subject.toString('hex'), unwrapSubjectKey(kek, row.keyId, row.wrapped));
+      }
+    };
+    found();
+    const missing = subjects.filter((s) => !this.#keys.has(s.toString('hex')));
+    if (missing.length === 0) return;
+    // Created in a short transaction of their own, re-reading first: another writer may have won.
+    sql.appending(() => {
+      const existing = new Set(sql.keysForSubjects(missing).map((r) => r.subject?.toString('hex')));
+      for (const s of missing) {
+        if (existing.has(s.toString('hex'))) continue;
+        const { wrapped, key } = newSubjectKey(kek);
+        sql.insertSubjectKey({ keyId: key.keyId, subject: s, wrapped, createdAt: this.#now() });
+      }
+    });
+    found();
+  }
+}
+
+function toBuffer(d: Uint8Array | string): Buffer {
+  if (typeof d === 'string') return Buffer.from(d, 'utf8');
+  return Buffer.isBuffer(d) ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/**
+ * The blind-index keys of an exchange: the keyed hashes of every identifier found in it, request
+ * and answer. Secrets are not people, so they are not indexed.
+ */
+function subjectKeys(fromAnswer: readonly string[], ...lists: readonly Finding[][]): Buffer[] {
+  const seen = new Set<string>();
+  for (const h of fromAnswer) if (HEX64.test(h)) seen.add(h);
+  for (const list of lists)
+    for (const f of list) if (f.type !== 'SECRET' && HEX64.test(f.valueHash)) seen.add(f.valueHash);
+  return [...seen].map((h) => Buffer.from(h, 'hex'));
+}

@@ -1,0 +1,312 @@
+import { generateKeyPairSync, type JsonWebKey, randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ExchangeFacts } from '../audit/event.ts';
+import { retentionRules } from '../audit/retention.ts';
+import { loadOrCreateSecretKey } from '../audit/secret-key-file.ts';
+import { type AuditSink, AuditUnavailableError, startThreadSink } from '../audit/sink.ts';
+import type { CapturedRecording } from '../audit/writer.ts';
+import type { WriterSetup } from '../audit/writer-setup.ts';
+import type { Config } from '../config/index.ts';
+import { loadOrCreateEd25519KeyFile } from '../core/ed25519-key-file.ts';
+import { GatewayError } from '../core/errors.ts';
+import { type Exchange, exchangeMethod } from '../core/exchange.ts';
+import { targetName } from '../core/jsonrpc.ts';
+import { log } from '../core/log.ts';
+import { maskingConfigSchema } from '../masking/config.ts';
+import { loadHmacKey } from '../masking/keys.ts';
+import type { Store } from '../store/index.ts';
+import { errorBody, REQUEST_ID_HEADER } from '../transport/respond.ts';
+import { type AuditedResponse, ResponseCapture } from './audited-response.ts';
+
+// The gateway's side of the audit trail (issue 7): what an exchange's event says, the recording of
+// its bytes, and the rule that its answer is released only once the event is durable. The writer
+// itself (masking the recording, sealing raw copies, the chain) is src/audit.
+
+export interface AuditKeys {
+  /** The deployment's HMAC key: pseudonyms, finding hashes, the blind index. */
+  readonly hmacKey: Buffer;
+  readonly setup: WriterSetup;
+}
+
+/** Where the keys live by default: beside the SQLite file. ':memory:' keeps them in memory. */
+function keyPath(config: Readonly<Config>, explicit: string | undefined, name: string): string | undefined {
+  if (explicit !== undefined) return explicit;
+  const db = config.store.sqlite.path;
+  return db === ':memory:' ? undefined : join(dirname(db), name);
+}
+
+/** Loads (or creates) the audit's keys and describes the writer. */
+export async function resolveAudit(config: Readonly<Config>): Promise<AuditKeys> {
+  const audit = config.audit;
+  const hmacFile = config.masking?.hmacKeyFile;
+  const hmacDefault = keyPath(config, undefined, 'custos-hmac.key');
+  const hmacKey =
+    hmacFile !== undefined
+      ? loadHmacKey(hmacFile)
+      : hmacDefault !== undefined
+        ? loadOrCreateSecretKey(hmacDefault, 'the HMAC key')
+        : randomBytes(32);
+  const signingFile = keyPath(config, audit.signingKeyFile, 'custos-audit-signing.jwk');
+  const signingKey: JsonWebKey =
+    signingFile !== undefined
+      ? (await loadOrCreateEd25519KeyFile(signingFile, 'the audit signing key')).privateKey.export({
+          format: 'jwk',
+        })
+      : generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const retainsRaw = Object.values(config.servers).some((s) => s.audit.retainRaw);
+  const kekFile = keyPath(config, audit.keyFile, 'custos-audit.key');
+  const kek = !retainsRaw
+    ? null
+    : kekFile !== undefined
+      ? loadOrCreateSecretKey(kekFile, 'the audit key')
+      : randomBytes(32);
+  const setup: WriterSetup = {
+    path: config.store.sqlite.path,
+    masking: { ...(config.masking ?? maskingConfigSchema.parse({})), hmacKeyFile: undefined },
+    recordingProfile: audit.recordingProfile,
+    hmacKey,
+    kek,
+    signingKey,
+    origin: audit.origin ?? defaultOrigin(config),
+    checkpointEvery: audit.checkpoints.every,
+    checkpointIntervalMs: audit.checkpoints.interval * 1000,
+    checkpointFile: audit.checkpoints.file,
+    checkpointWebhook: audit.checkpoints.webhook,
+  };
+  return { hmacKey, setup };
+}
+
+/** The log's name in its checkpoints: the gateway's public host (else this host's name) and a fixed path. */
+function defaultOrigin(config: Readonly<Config>): string {
+  const resource = config.auth.mode === 'tokens' ? config.auth.resource : undefined;
+  return `${resource ? new URL(resource).host : hostname()}/custos/audit`;
+}
+
+export async function startAuditSink(keys: AuditKeys, store: Store): Promise<AuditSink> {
+  if (keys.setup.path !== ':memory:') return startThreadSink(keys.setup);
+  // In-process (tests): loaded only then, since the writer pulls in the masking engine.
+  const { startInlineSink } = await import('../audit/inline-sink.ts');
+  return startInlineSink(keys.setup, store.db);
+}
+
+/** Applies the servers' retention periods now and then (none declared: no timer). */
+export function startRetention(config: Readonly<Config>, sink: AuditSink): NodeJS.Timeout | undefined {
+  if (
+    !Object.values(config.servers).some(
+      (s) => s.audit.retention.masked !== undefined || s.audit.retention.raw !== undefined,
+    )
+  )
+    return undefined;
+  const run = (): void => {
+    const now = Date.now();
+    sink
+      .retain(retentionRules(config.servers, now), {
+        kind: 'retention',
+        id: randomUUID(),
+        at: now,
+        actor: 'custos',
+        server: null,
+        target: null,
+        action: 'retention',
+        reason: 'servers.<name>.audit.retention',
+      })
+      .catch((err: unknown) => log('error', 'retention not applied', { error: String(err) }));
+  };
+  const timer = setInterval(run, config.audit.retentionInterval * 1000);
+  timer.unref();
+  setImmediate(run);
+  return timer;
+}
+
+/** Starts recording what is sent back for a routed exchange; its end waits for the event. */
+export function attachCapture(ex: Exchange): void {
+  const res = ex.res as AuditedResponse;
+  res.capture = new ResponseCapture(
+    ex.startedNs,
+    ex.ctx.config.audit.maxRecordingBytes,
+    () => ex.ctx.audit.submit(exchangeSubmission(ex)),
+    (err, r) => refuseUnrecorded(ex, err, r),
+  );
+}
+
+/**
+ * The audit step, right before forward: no request reaches an upstream while its exchange could
+ * not be recorded (fail closed); and where the server keeps raw copies, the upstream's messages
+ * are kept before any outbound transform (list filtering, masking) changes them.
+ */
+export function auditStep(ex: Exchange): void {
+  const { audit, config } = ex.ctx;
+  if (!audit.healthy && config.audit.onStoreFailure === 'refuse') {
+    throw new GatewayError('CUSTOS_AUDIT_UNAVAILABLE', { retryAfter: 5 });
+  }
+  ex.forwardedNs = process.hrtime.bigint();
+  const prev = ex.outbound;
+  if (prev && config.servers[ex.upstream.name]?.audit.retainRaw) {
+    const raw: typeof ex.rawMessages = [];
+    ex.rawMessages = raw;
+    ex.outbound = (msg) => {
+      raw.push(msg);
+      return prev(msg);
+    };
+  }
+}
+
+/** Waits for the exchange's event: submitted at the answer's end, or now when there was none. */
+export async function settleExchange(ex: Exchange): Promise<void> {
+  const c = (ex.res as AuditedResponse).capture;
+  if (!c) return;
+  if (!c.committed && !c.ending) {
+    // No answer was completed (the client went away, the connection was cut): still an exchange.
+    c.ending = true;
+    c.released = true;
+    c.committed = ex.ctx.audit.submit(exchangeSubmission(ex)).catch((err: unknown) => {
+      log('error', 'exchange not recorded', { requestId: ex.id, error: String(err) });
+    });
+  }
+  await c.committed;
+}
+
+function refuseUnrecorded(ex: Exchange, err: unknown, res: AuditedResponse): 'serve' | 'refuse' {
+  const serve = ex.ctx.config.audit.onStoreFailure === 'serve';
+  log(
+    'error',
+    serve
+      ? 'exchange served UNRECORDED (audit.onStoreFailure: serve)'
+      : 'answer withheld: the exchange could not be recorded',
+    {
+      requestId: ex.id,
+      server: ex.upstream.name,
+      error: err instanceof AuditUnavailableError ? err.message : String(err),
+    },
+  );
+  if (serve) return 'serve';
+  ex.outcome = 'error';
+  ex.errorCode = 'CUSTOS_AUDIT_UNAVAILABLE';
+  if (res.headersSent) {
+    // Part of the answer is out; cutting the connection keeps the client from taking it as complete.
+    res.destroy();
+    return 'refuse';
+  }
+  const body = errorBody(ex, new GatewayError('CUSTOS_AUDIT_UNAVAILABLE', { retryAfter: 5 }));
+  res.writeHead(503, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'retry-after': '5',
+    [REQUEST_ID_HEADER]: ex.id,
+  });
+  res.end(body);
+  return 'refuse';
+}
+
+const ms = (ex: Exchange, ns: bigint | undefined): number | null =>
+  ns === undefined ? null : ex.receivedAt + Number((ns - ex.startedNs) / 1000n) / 1000;
+
+/** What the event says about the exchange, as of now (its end). */
+export function exchangeFacts(ex: Exchange): ExchangeFacts {
+  const end = process.hrtime.bigint();
+  const id = ex.identity;
+  const first = ex.messages[0];
+  const meta = first?.params?._meta as Record<string, unknown> | undefined;
+  const info = (ex.session?.client ?? meta?.['io.modelcontextprotocol/clientInfo']) as
+    | { name?: unknown; version?: unknown }
+    | undefined;
+  const ua = ex.req.headers['user-agent'];
+  let findings: Record<string, number> | null = null;
+  if (ex.findings !== undefined) {
+    findings = {};
+    for (const f of ex.findings) findings[f.type] = (findings[f.type] ?? 0) + 1;
+  }
+  return {
+    kind: 'exchange',
+    id: ex.id,
+    receivedAt: ex.receivedAt,
+    forwardedAt: ms(ex, ex.forwardedNs),
+    answeredAt: ms(ex, ex.upstreamNs),
+    endedAt: ms(ex, end) as number,
+    server: ex.upstream.name,
+    era: ex.era,
+    protocolVersion: ex.protocolVersion ?? ex.session?.protocolVersion ?? null,
+    sessionId: ex.session?.id ?? null,
+    caller: id?.subject ?? 'unauthenticated',
+    identity: id
+      ? {
+          subject: id.subject,
+          method: id.method,
+          issuer: id.issuer,
+          user: id.user ?? null,
+          groups: id.groups,
+          tokenId: id.tokenId ?? null,
+        }
+      : null,
+    client:
+      info || ua
+        ? {
+            name: typeof info?.name === 'string' ? info.name.slice(0, 256) : null,
+            version: typeof info?.version === 'string' ? info.version.slice(0, 64) : null,
+            userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null,
+          }
+        : null,
+    method: exchangeMethod(ex),
+    name: first ? (targetName(first) ?? null) : null,
+    calls:
+      ex.messages.length > 1
+        ? ex.messages.map((m) => ({ method: m.method ?? 'response', name: targetName(m) ?? null }))
+        : null,
+    httpStatus: ex.res.statusCode,
+    outcome: ex.outcome,
+    errorCode: ex.errorCode,
+    durationUs: Number((end - ex.startedNs) / 1000n),
+    upstreamUs: ex.upstreamNs === undefined ? null : Number((ex.upstreamNs - ex.startedNs) / 1000n),
+    bytesIn: ex.body?.length ?? 0,
+    bytesOut: ex.bytesOut,
+    findings,
+    masking: ex.findings === undefined ? null : ex.maskingExempt ? 'exempt' : 'masked',
+    policyRule: ex.policyRule ?? null,
+    policyEffect: ex.policyEffect ?? null,
+    approvalId: ex.approvalId ?? null,
+  };
+}
+
+/** Request headers that carry protocol meaning (and, for Mcp-Param-*, arguments). */
+function recordedHeaders(ex: Exchange): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const h = ex.req.headers;
+  for (const k in h) {
+    if (k === 'mcp-method' || k === 'mcp-name' || k === 'last-event-id' || k.startsWith('mcp-param-')) {
+      const v = h[k];
+      if (typeof v === 'string') out[k] = v;
+    }
+  }
+  return out;
+}
+
+function exchangeSubmission(ex: Exchange): { facts: ExchangeFacts; recording: CapturedRecording } {
+  const c = (ex.res as AuditedResponse).capture as ResponseCapture;
+  const subjects = new Set<string>();
+  const outMasked = ex.findings !== undefined && !ex.maskingExempt;
+  // When the answer went out masked, the writer does not mask it again: what was found is told here.
+  const answerTypes: Record<string, number> = {};
+  for (const f of ex.findings ?? []) {
+    if (f.type !== 'SECRET') subjects.add(f.valueHash);
+    if (outMasked) answerTypes[f.type] = (answerTypes[f.type] ?? 0) + 1;
+  }
+  const retainRaw = ex.ctx.config.servers[ex.upstream.name]?.audit.retainRaw === true;
+  return {
+    facts: exchangeFacts(ex),
+    recording: {
+      headers: recordedHeaders(ex),
+      body: ex.body ?? null,
+      status: c.status || ex.res.statusCode,
+      contentType: c.contentType,
+      frames: c.frames,
+      truncated: c.truncated,
+      outMasked,
+      profile: ex.maskingProfile ?? null,
+      subjects: [...subjects],
+      answerTypes,
+      retainRaw,
+      rawMessages: retainRaw && ex.rawMessages ? ex.rawMessages : null,
+    },
+  };
+}

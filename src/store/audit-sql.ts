@@ -1,0 +1,290 @@
+import type Database from 'better-sqlite3';
+
+// The audit trail's SQL (docs/audit.md): the chain of events, their payloads, the Merkle nodes,
+// signed checkpoints, the blind index and the per-subject keys. One writer appends inside an
+// IMMEDIATE transaction, so the database is the single sequencer even when a CLI process appends
+// beside a running gateway; readers run beside it (WAL).
+
+/** One row of the chain, as stored. `body` is the exact text the leaf hash covers. */
+export interface AuditEventRow {
+  seq: number;
+  id: string;
+  kind: string;
+  at: number;
+  server: string | null;
+  caller: string | null;
+  method: string | null;
+  name: string | null;
+  sessionId: string | null;
+  outcome: string | null;
+  body: string;
+  leafHash: Buffer;
+  chainHash: Buffer;
+}
+
+export interface AuditPayloadRow {
+  seq: number;
+  masked: Buffer | null;
+  raw: Buffer | null;
+  prunedAt: number | null;
+}
+
+export interface CheckpointRow {
+  size: number;
+  at: number;
+  rootHash: Buffer;
+  note: string;
+}
+
+export interface SubjectKeyRow {
+  keyId: Buffer;
+  subject: Buffer | null;
+  wrapped: Buffer;
+  createdAt: number;
+}
+
+export interface AuditSearch {
+  caller?: string | undefined;
+  server?: string | undefined;
+  /** Tool, prompt or resource name. */
+  name?: string | undefined;
+  method?: string | undefined;
+  kind?: string | undefined;
+  sessionId?: string | undefined;
+  /** ms since epoch, inclusive / exclusive. */
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Blind-index keys: events that touched any of these subjects. */
+  subjects?: readonly Buffer[] | undefined;
+  /** Events after this seq (the cursor of the previous page). */
+  after?: number | undefined;
+  limit?: number | undefined;
+}
+
+const EVENT_COLUMNS = `seq, id, kind, at, server, caller, method, name, session_id AS sessionId, outcome,
+  body, leaf_hash AS leafHash, chain_hash AS chainHash`;
+
+export interface AuditSql {
+  /** Runs `fn` holding the write lock from its first statement (BEGIN IMMEDIATE). */
+  appending<T>(fn: () => T): T;
+  /** The number of events and the chain hash of the last one (32 zero bytes for none). */
+  tip(): { size: number; chainHash: Buffer };
+  insertEvent(row: AuditEventRow): void;
+  insertPayload(seq: number, masked: Buffer | null, raw: Buffer | null): void;
+  insertSubject(subject: Buffer, seq: number): void;
+  insertNode(level: number, idx: number, hash: Buffer): void;
+  leafHashes(start: number, end: number): Buffer[];
+  storedNode(level: number, idx: number): Buffer | undefined;
+  latestCheckpoint(): CheckpointRow | undefined;
+  checkpointAt(size: number): CheckpointRow | undefined;
+  insertCheckpoint(row: CheckpointRow): void;
+  checkpoints(): CheckpointRow[];
+  keysForSubjects(subjects: readonly Buffer[]): SubjectKeyRow[];
+  keysById(ids: readonly Buffer[]): SubjectKeyRow[];
+  insertSubjectKey(row: SubjectKeyRow): void;
+  /** Deletes the subjects' keys (crypto-shredding); returns how many there were. */
+  deleteSubjectKeys(subjects: readonly Buffer[]): number;
+  /** Bumped on every erasure, so a writer knows its cache of subject keys is stale. */
+  erasures(): number;
+  bumpErasures(): void;
+  /** A write that changes nothing that matters: proves the store can commit. */
+  touch(): void;
+  search(q: AuditSearch): AuditEventRow[];
+  eventsById(id: string): AuditEventRow[];
+  event(seq: number): AuditEventRow | undefined;
+  /** Events in seq order from `from` (inclusive), streamed. */
+  iterate(from: number, to?: number): IterableIterator<AuditEventRow>;
+  payload(seq: number): AuditPayloadRow | undefined;
+  /** Payload hashes are checked by verify; streamed beside `iterate`. */
+  iteratePayloads(from: number): IterableIterator<AuditPayloadRow>;
+  subjectSeqs(subjects: readonly Buffer[]): number[];
+  /** Removes blind-index rows; returns how many went. */
+  deleteSubjectIndex(subjects: readonly Buffer[]): number;
+  /** Deletes masked/raw payloads of `server`'s events received before `before`. */
+  prunePayloads(server: string, before: number, what: 'masked' | 'raw' | 'both', at: number): number;
+  /** Deletes the payloads of these events (erasure with --prune-masked). */
+  prunePayloadsOf(seqs: readonly number[], at: number): number;
+  count(): number;
+  /** Folds the write-ahead log into the database file and truncates it: deleted key material leaves the log. */
+  compact(): void;
+}
+
+const ZERO_HASH = Buffer.alloc(32);
+
+export function createAuditSql(db: Database.Database): AuditSql {
+  const tipStmt = db.prepare(
+    'SELECT seq, chain_hash AS chainHash FROM audit_events ORDER BY seq DESC LIMIT 1',
+  );
+  const insertEventStmt = db.prepare(
+    `INSERT INTO audit_events (seq, id, kind, at, server, caller, method, name, session_id, outcome, body, leaf_hash, chain_hash)
+     VALUES (@seq, @id, @kind, @at, @server, @caller, @method, @name, @sessionId, @outcome, @body, @leafHash, @chainHash)`,
+  );
+  const insertPayloadStmt = db.prepare('INSERT INTO audit_payloads (seq, masked, raw) VALUES (?, ?, ?)');
+  const insertSubjectStmt = db.prepare('INSERT OR IGNORE INTO audit_subjects (subject, seq) VALUES (?, ?)');
+  const insertNodeStmt = db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
+  const leafStmt = db
+    .prepare('SELECT leaf_hash FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq')
+    .pluck();
+  const nodeStmt = db.prepare('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?').pluck();
+  const cpColumns = 'size, at, root_hash AS rootHash, note';
+  const latestCpStmt = db.prepare(`SELECT ${cpColumns} FROM audit_checkpoints ORDER BY size DESC LIMIT 1`);
+  const cpAtStmt = db.prepare(`SELECT ${cpColumns} FROM audit_checkpoints WHERE size = ?`);
+  const cpAllStmt = db.prepare(`SELECT ${cpColumns} FROM audit_checkpoints ORDER BY size`);
+  const insertCpStmt = db.prepare(
+    'INSERT OR IGNORE INTO audit_checkpoints (size, at, root_hash, note) VALUES (@size, @at, @rootHash, @note)',
+  );
+  const keyColumns = 'key_id AS keyId, subject, wrapped, created_at AS createdAt';
+  const keyBySubjectStmt = db.prepare(`SELECT ${keyColumns} FROM subject_keys WHERE subject = ?`);
+  const keyByIdStmt = db.prepare(`SELECT ${keyColumns} FROM subject_keys WHERE key_id = ?`);
+  const insertKeyStmt = db.prepare(
+    'INSERT INTO subject_keys (key_id, subject, wrapped, created_at) VALUES (@keyId, @subject, @wrapped, @createdAt)',
+  );
+  const deleteKeyStmt = db.prepare('DELETE FROM subject_keys WHERE subject = ?');
+  const erasuresStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'erasures'").pluck();
+  const bumpStmt = db.prepare("UPDATE audit_meta SET value = value + 1 WHERE name = 'erasures'");
+  const touchStmt = db.prepare("UPDATE audit_meta SET value = value + 1 WHERE name = 'probe'");
+  const byIdStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE id = ? ORDER BY seq`);
+  const bySeqStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq = ?`);
+  const iterStmt = db.prepare(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq`,
+  );
+  const payloadColumns = 'seq, masked, raw, pruned_at AS prunedAt';
+  const payloadStmt = db.prepare(`SELECT ${payloadColumns} FROM audit_payloads WHERE seq = ?`);
+  const iterPayloadStmt = db.prepare(
+    `SELECT ${payloadColumns} FROM audit_payloads WHERE seq >= ? ORDER BY seq`,
+  );
+  const subjectSeqStmt = db.prepare('SELECT seq FROM audit_subjects WHERE subject = ?').pluck();
+  const deleteSubjectStmt = db.prepare('DELETE FROM audit_subjects WHERE subject = ?');
+  const countStmt = db.prepare('SELECT count(*) FROM audit_events').pluck();
+  const pruneSql = {
+    masked: 'masked = NULL',
+    raw: 'raw = NULL',
+    both: 'masked = NULL, raw = NULL',
+  } as const;
+  const pruneWhere = {
+    masked: 'masked IS NOT NULL',
+    raw: 'raw IS NOT NULL',
+    both: '(masked IS NOT NULL OR raw IS NOT NULL)',
+  } as const;
+  const pruneStmts = {
+    masked: prune('masked'),
+    raw: prune('raw'),
+    both: prune('both'),
+  };
+  function prune(what: 'masked' | 'raw' | 'both') {
+    return db.prepare(
+      `UPDATE audit_payloads SET ${pruneSql[what]}, pruned_at = @at
+       WHERE ${pruneWhere[what]} AND seq IN (SELECT seq FROM audit_events WHERE server = @server AND at < @before)`,
+    );
+  }
+  const pruneSeqStmt = db.prepare(
+    'UPDATE audit_payloads SET masked = NULL, raw = NULL, pruned_at = ? WHERE seq = ? AND (masked IS NOT NULL OR raw IS NOT NULL)',
+  );
+
+  const appendTx = db.transaction((fn: () => unknown) => fn());
+
+  return {
+    appending: <T>(fn: () => T): T => appendTx.immediate(fn) as T,
+    tip() {
+      const row = tipStmt.get() as { seq: number; chainHash: Buffer } | undefined;
+      return row ? { size: row.seq + 1, chainHash: row.chainHash } : { size: 0, chainHash: ZERO_HASH };
+    },
+    insertEvent: (row) => void insertEventStmt.run(row),
+    insertPayload: (seq, masked, raw) => void insertPayloadStmt.run(seq, masked, raw),
+    insertSubject: (subject, seq) => void insertSubjectStmt.run(subject, seq),
+    insertNode: (level, idx, hash) => void insertNodeStmt.run(level, idx, hash),
+    leafHashes: (start, end) => leafStmt.all(start, end) as Buffer[],
+    storedNode: (level, idx) => nodeStmt.get(level, idx) as Buffer | undefined,
+    latestCheckpoint: () => latestCpStmt.get() as CheckpointRow | undefined,
+    checkpointAt: (size) => cpAtStmt.get(size) as CheckpointRow | undefined,
+    insertCheckpoint: (row) => void insertCpStmt.run(row),
+    checkpoints: () => cpAllStmt.all() as CheckpointRow[],
+    keysForSubjects(subjects) {
+      const out: SubjectKeyRow[] = [];
+      for (const s of subjects) {
+        const row = keyBySubjectStmt.get(s) as SubjectKeyRow | undefined;
+        if (row) out.push(row);
+      }
+      return out;
+    },
+    keysById(ids) {
+      const out: SubjectKeyRow[] = [];
+      for (const id of ids) {
+        const row = keyByIdStmt.get(id) as SubjectKeyRow | undefined;
+        if (row) out.push(row);
+      }
+      return out;
+    },
+    insertSubjectKey: (row) => void insertKeyStmt.run(row),
+    deleteSubjectKeys(subjects) {
+      let n = 0;
+      for (const s of subjects) n += deleteKeyStmt.run(s).changes;
+      return n;
+    },
+    erasures: () => erasuresStmt.get() as number,
+    bumpErasures: () => void bumpStmt.run(),
+    touch: () => void touchStmt.run(),
+    search(q) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: Math.max(q.limit ?? 100, 1) };
+      const eq = (col: string, key: keyof AuditSearch): void => {
+        const v = q[key];
+        if (v === undefined) return;
+        where.push(`${col} = @${key}`);
+        params[key] = v;
+      };
+      eq('caller', 'caller');
+      eq('server', 'server');
+      eq('name', 'name');
+      eq('method', 'method');
+      eq('kind', 'kind');
+      eq('session_id', 'sessionId');
+      if (q.since !== undefined) {
+        where.push('at >= @since');
+        params.since = q.since;
+      }
+      if (q.until !== undefined) {
+        where.push('at < @until');
+        params.until = q.until;
+      }
+      if (q.after !== undefined) {
+        where.push('seq > @after');
+        params.after = q.after;
+      }
+      if (q.subjects !== undefined) {
+        if (q.subjects.length === 0) return [];
+        const names = q.subjects.map((s, i) => {
+          params[`s${i}`] = s;
+          return `@s${i}`;
+        });
+        where.push(`seq IN (SELECT seq FROM audit_subjects WHERE subject IN (${names.join(', ')}))`);
+      }
+      const sql = `SELECT ${EVENT_COLUMNS} FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
+      return db.prepare(sql).all(params) as AuditEventRow[];
+    },
+    eventsById: (id) => byIdStmt.all(id) as AuditEventRow[],
+    event: (seq) => bySeqStmt.get(seq) as AuditEventRow | undefined,
+    iterate: (from, to = Number.MAX_SAFE_INTEGER) =>
+      iterStmt.iterate(from, to) as IterableIterator<AuditEventRow>,
+    payload: (seq) => payloadStmt.get(seq) as AuditPayloadRow | undefined,
+    iteratePayloads: (from) => iterPayloadStmt.iterate(from) as IterableIterator<AuditPayloadRow>,
+    subjectSeqs(subjects) {
+      const seqs = new Set<number>();
+      for (const s of subjects) for (const seq of subjectSeqStmt.all(s) as number[]) seqs.add(seq);
+      return [...seqs].sort((a, b) => a - b);
+    },
+    deleteSubjectIndex(subjects) {
+      let n = 0;
+      for (const s of subjects) n += deleteSubjectStmt.run(s).changes;
+      return n;
+    },
+    prunePayloads: (server, before, what, at) => pruneStmts[what].run({ server, before, at }).changes,
+    prunePayloadsOf(seqs, at) {
+      let n = 0;
+      for (const seq of seqs) n += pruneSeqStmt.run(at, seq).changes;
+      return n;
+    },
+    count: () => countStmt.get() as number,
+    compact: () => void db.pragma('wal_checkpoint(TRUNCATE)'),
+  };
+}
