@@ -108,6 +108,9 @@ export function subtreeHash(level: number, index: number, reader: NodeReader, ca
  */
 export function rangeHash(start: number, end: number, reader: NodeReader, cache?: NodeCache): Buffer {
   if (end === start) return EMPTY_ROOT;
+  if (!isTreeSize(start) || !isTreeSize(end) || end < start) {
+    throw new MerkleReadError(`[${start}, ${end}) is not a range of leaves`);
+  }
   const pieces: Buffer[] = [];
   let at = start;
   while (at < end) {

@@ -243,6 +243,19 @@ test('a node cache serves repeated proofs without changing them', () => {
   assert.ok(plain.size > 64);
 });
 
+test('the bounded node cache forgets the least recently used entry', () => {
+  const cache = createNodeCache(2);
+  const [a, b, c] = [leaf(1), leaf(2), leaf(3)];
+  cache.set('4/0', a);
+  cache.set('4/1', b);
+  assert.equal(cache.get('4/0'), a); // now the most recently used
+  cache.set('4/2', c);
+  assert.equal(cache.get('4/1'), undefined);
+  assert.equal(cache.get('4/0'), a);
+  assert.equal(cache.get('4/2'), c);
+  assert.throws(() => createNodeCache(0), RangeError);
+});
+
 test('sizes near 2^53 stay exact', () => {
   // A tree whose leaves are all the same: every complete subtree at a level has one hash, so a
   // reader can answer for 2^53 leaves without holding them.
