@@ -141,6 +141,14 @@ export function auditStep(ex: Exchange): void {
     throw new GatewayError('CUSTOS_AUDIT_UNAVAILABLE', { retryAfter: 5 });
   }
   ex.forwardedNs = process.hrtime.bigint();
+  // An SSE answer is held at the response to the last of these requests.
+  const c = (ex.res as AuditedResponse).capture;
+  if (c) {
+    const ids: string[] = [];
+    for (const m of ex.messages)
+      if (m.method !== undefined && m.id !== undefined && m.id !== null) ids.push(JSON.stringify(m.id));
+    if (ids.length > 0) c.pending = new Set(ids);
+  }
   const prev = ex.outbound;
   if (prev && config.servers[ex.upstream.name]?.audit.retainRaw) {
     const raw: typeof ex.rawMessages = [];
@@ -183,10 +191,17 @@ function refuseUnrecorded(ex: Exchange, err: unknown, res: AuditedResponse): 'se
   if (serve) return 'serve';
   ex.outcome = 'error';
   ex.errorCode = 'CUSTOS_AUDIT_UNAVAILABLE';
+  const c = res.capture;
   if (res.headersSent) {
+    if (c) c.held.length = 0;
     // Part of the answer is out; cutting the connection keeps the client from taking it as complete.
     res.destroy();
     return 'refuse';
+  }
+  // The answer's head was kept back: an error answer takes its place.
+  if (c) {
+    c.head = undefined;
+    c.held.length = 0;
   }
   const body = errorBody(ex, new GatewayError('CUSTOS_AUDIT_UNAVAILABLE', { retryAfter: 5 }));
   res.writeHead(503, {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ExchangeFacts } from '../../src/audit/event.ts';
 import { ed25519Verifier, type NoteVerifier } from '../../src/audit/signed-note.ts';
-import { buildWriter, type WriterSetup } from '../../src/audit/writer-setup.ts';
 import type { AuditWriter, CapturedRecording } from '../../src/audit/writer.ts';
+import { buildWriter, type WriterSetup } from '../../src/audit/writer-setup.ts';
 import { maskingConfigSchema } from '../../src/masking/config.ts';
 import { type AuditSql, createAuditSql, prepareDatabase } from '../../src/store/index.ts';
 
@@ -113,15 +113,29 @@ export function exchangeFacts(over: Partial<ExchangeFacts> = {}): ExchangeFacts 
 }
 
 /** A tools/call recording: the request with `args`, a JSON answer with `text` — unmasked. */
-export function toolRecording(args: Record<string, unknown>, text: string, over: Partial<CapturedRecording> = {}): CapturedRecording {
+export function toolRecording(
+  args: Record<string, unknown>,
+  text: string,
+  over: Partial<CapturedRecording> = {},
+): CapturedRecording {
   return {
     headers: {},
     body: Buffer.from(
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_customer', arguments: args } }),
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'get_customer', arguments: args },
+      }),
     ),
     status: 200,
     contentType: 'application/json',
-    frames: [[800, Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text }] } }))]],
+    frames: [
+      [
+        800,
+        Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text }] } })),
+      ],
+    ],
     truncated: false,
     outMasked: false,
     profile: null,

@@ -114,13 +114,21 @@ test('the event says who did what, when, under which rule; the recording is mask
   const body = JSON.parse(e.body) as Record<string, unknown> & {
     identity: { subject: string; groups: string[]; method: string };
     client: { name: string; version: string };
-    recording: { masked: { sha256: string }; raw: { sha256: string }; subjects: number; types: Record<string, number> };
+    recording: {
+      masked: { sha256: string };
+      raw: { sha256: string };
+      subjects: number;
+      types: Record<string, number>;
+    };
     findings: Record<string, number>;
   };
   assert.equal(body.identity.subject, 'corp:u-bea');
   assert.deepEqual(body.identity.groups, ['support']);
   assert.equal(body.identity.method, 'oidc');
-  assert.deepEqual({ name: body.client.name, version: body.client.version }, { name: 'audit-test', version: '2.1' });
+  assert.deepEqual(
+    { name: body.client.name, version: body.client.version },
+    { name: 'audit-test', version: '2.1' },
+  );
   assert.equal(body.server, 't');
   assert.equal(body.method, 'tools/call');
   assert.equal(body.outcome, 'ok');
@@ -133,7 +141,10 @@ test('the event says who did what, when, under which rule; the recording is mask
 
   const db = new Database(dbPath, { readonly: true });
   try {
-    const p = db.prepare('SELECT masked, raw FROM audit_payloads WHERE seq = ?').get(e.seq) as { masked: Buffer; raw: Buffer };
+    const p = db.prepare('SELECT masked, raw FROM audit_payloads WHERE seq = ?').get(e.seq) as {
+      masked: Buffer;
+      raw: Buffer;
+    };
     assert.doesNotMatch(p.masked.toString('utf8'), /jane\.roe@example\.com/);
     assert.equal(p.raw.includes(Buffer.from('jane.roe')), false);
     const timeline = timelineOf(decodeRecording(p.masked));
@@ -197,9 +208,20 @@ test('refused requests are recorded too: an unauthenticated call and a wrong ses
     { ...headers, 'mcp-session-id': 'not-a-session', 'mcp-protocol-version': '2025-11-25' },
   );
   assert.equal(wrong.status, 404);
-  const rows = eventsNow().map((e) => JSON.parse(e.body) as { httpStatus: number; errorCode: string; caller: string });
-  assert.ok(rows.some((b) => b.httpStatus === 401 && b.errorCode === 'CUSTOS_UNAUTHENTICATED' && b.caller === 'unauthenticated'));
-  assert.ok(rows.some((b) => b.httpStatus === 404 && b.errorCode === 'CUSTOS_SESSION_NOT_FOUND' && b.caller === 'corp:u-cy'));
+  const rows = eventsNow().map(
+    (e) => JSON.parse(e.body) as { httpStatus: number; errorCode: string; caller: string },
+  );
+  assert.ok(
+    rows.some(
+      (b) =>
+        b.httpStatus === 401 && b.errorCode === 'CUSTOS_UNAUTHENTICATED' && b.caller === 'unauthenticated',
+    ),
+  );
+  assert.ok(
+    rows.some(
+      (b) => b.httpStatus === 404 && b.errorCode === 'CUSTOS_SESSION_NOT_FOUND' && b.caller === 'corp:u-cy',
+    ),
+  );
 });
 
 test('checkpoints are signed every N events and the whole trail verifies', async () => {
@@ -209,14 +231,17 @@ test('checkpoints are signed every N events and the whole trail verifies', async
   const key = await loadOrCreateAuditKey(join(dir, 'custos-audit-signing.jwk'), 'custos.test/custos/audit');
   const sql = gw.ctx.store.audit;
   assert.ok(sql.checkpoints().length >= 1);
-  const report = verifyTrail(sql, { verifiers: [ed25519Verifier('custos.test/custos/audit', key.publicKey)] });
+  const report = verifyTrail(sql, {
+    verifiers: [ed25519Verifier('custos.test/custos/audit', key.publicKey)],
+  });
   assert.equal(report.ok, true, JSON.stringify(report.problem));
 });
 
 /** chattr +i makes writes to an open file fail (EPERM) — as a failing disk would — even for root. */
 function immutable(on: boolean): boolean {
   try {
-    for (const f of [dbPath, `${dbPath}-wal`]) if (existsSync(f)) execFileSync('chattr', [on ? '+i' : '-i', f]);
+    for (const f of [dbPath, `${dbPath}-wal`])
+      if (existsSync(f)) execFileSync('chattr', [on ? '+i' : '-i', f]);
     return true;
   } catch {
     return false;
@@ -233,15 +258,22 @@ test('when the store cannot write, answers are withheld and new calls refused; n
     }
     try {
       // The first call reaches the upstream, but its event cannot be committed: the answer is withheld.
-      await assert.rejects(client.callTool({ name: 'echo', arguments: { message: 'during 1' } }), /503|unavailable|audit/i);
+      await assert.rejects(
+        client.callTool({ name: 'echo', arguments: { message: 'during 1' } }),
+        /503|unavailable|audit/i,
+      );
       const posts = () => (up.seen ?? []).filter((h) => String(h.accept).includes('application/json')).length;
       const seen = posts();
       // From then on the gateway refuses before forwarding.
       for (let i = 0; i < 3; i++) {
-        const res = await post(url, { jsonrpc: '2.0', id: 5, method: 'tools/list' }, { authorization: await bearer('u-dan', ['support']) });
+        const res = await post(
+          url,
+          { jsonrpc: '2.0', id: 5, method: 'tools/list' },
+          { authorization: await bearer('u-dan', ['support']) },
+        );
         assert.equal(res.status, 503);
         assert.match(res.text, /CUSTOS_AUDIT_UNAVAILABLE/);
-        assert.equal(res.headers.get('retry-after'), '5');
+        assert.equal(res.headers['retry-after'], '5');
       }
       assert.equal(posts(), seen, 'nothing reached the upstream while the store could not write');
     } finally {
@@ -256,8 +288,8 @@ test('when the store cannot write, answers are withheld and new calls refused; n
     assert.ok(ok, 'healthy again after the store became writable');
     const r = await client.callTool({ name: 'echo', arguments: { message: 'after' } });
     assert.deepEqual(r.content, [{ type: 'text', text: 'after' }]);
-    const messages = eventsNow("name = 'echo' AND caller = 'corp:u-dan'").map((e) =>
-      (JSON.parse(e.body) as { outcome: string }).outcome,
+    const messages = eventsNow("name = 'echo' AND caller = 'corp:u-dan'").map(
+      (e) => (JSON.parse(e.body) as { outcome: string }).outcome,
     );
     assert.deepEqual(messages, ['ok', 'ok'], "'during 1' was never acknowledged and is not in the trail");
   } finally {
