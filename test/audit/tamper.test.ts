@@ -122,7 +122,9 @@ test('a forged checkpoint: its text changed, or signed by another key', () => {
 
   const t2 = trail();
   const other = generateKeyPairSync('ed25519');
-  const text = `${t2.setup.origin}\n16\n${(t2.sql.checkpointAt(16)?.rootHash as Buffer).toString('base64')}\n`;
+  const root = t2.sql.checkpointAt(16)?.rootHash;
+  assert.ok(root);
+  const text = `${t2.setup.origin}\n16\n${root.toString('base64')}\n`;
   const forged = signNote(text, ed25519Signer(t2.setup.origin, other.privateKey));
   t2.raw().prepare('UPDATE audit_checkpoints SET note = ? WHERE size = 16').run(forged);
   const p = problem(t2);
