@@ -25,7 +25,10 @@ export const auditConfigSchema = z.strictObject({
   /** 32-byte key encryption key wrapping the per-subject keys; created (0600) when missing. */
   keyFile: fileName.optional(),
   /** The checkpoint origin line (C2SP tlog-checkpoint): names this log. Default: custos/<host>. */
-  origin: z.string().min(1).optional(),
+  origin: z
+    .string()
+    .regex(/^[^\s+]+$/, 'a log name without spaces or "+" (it is also the signing key\'s name)')
+    .optional(),
   checkpoints: z
     .strictObject({
       /** A signed checkpoint every this many events … */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { generateCustomers } from '../../demo/crm/data.ts';
 import { startCrmHttp } from '../../demo/crm/server.ts';
 import { PERSONAS, startDemoIssuer } from '../../demo/idp/issuer.ts';
 import { parseConfig } from '../config/index.ts';
@@ -58,12 +59,28 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       scim: { tokenFile: scimTokenFile },
     },
     store: { sqlite: { path: join(dir, 'demo.db') } },
+    audit: {
+      controller: {
+        name: 'Example Retail GmbH (demo)',
+        contact: 'privacy@example.com',
+        dpo: 'dpo@example.com',
+      },
+      checkpoints: { every: 100, interval: '30s', file: join(dir, 'checkpoint.txt') },
+    },
     servers: {
       crm: {
         http: { url: crm.url },
         description: 'demo CRM with fake customer data (HTTP)',
         scopes: ['crm'],
         masking: { profile: 'default' },
+        audit: {
+          retainRaw: true,
+          retention: { masked: '365d', raw: '30d' },
+          purposes: ['Customer support: answering customer enquiries'],
+          legalBasis: 'Art. 6(1)(b) GDPR (contract)',
+          dataSubjects: ['Customers'],
+          recipients: ['Support staff', 'AI assistants used by the support team'],
+        },
       },
       'crm-stdio': {
         stdio: { command: stdio.command, args: stdio.args },
@@ -84,6 +101,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     },
   );
   const gateway = await startGateway(config);
+  const firstCustomer = generateCustomers({ count: 1 })[0] as { id: string; email: string };
   const url = gateway.routes.get('crm') as string;
   const tokens: string[] = [];
   let alice = '';
@@ -113,6 +131,13 @@ Gateway tokens for what has no IdP, and instant revocation:
   npx custos token issue --config ${configFile} --subject reporting-bot --group reporting --ttl 1h
   npx custos token revoke --config ${configFile} --subject demo:u-bob-0002
 SCIM deprovisioning: ${gateway.url}/scim/v2/Users (bearer token in ${scimTokenFile})
+
+The audit trail (every exchange, masked, hash-chained, signed checkpoints in ${join(dir, 'checkpoint.txt')}):
+  npx custos audit verify --config ${configFile}
+  npx custos audit search --config ${configFile} --user demo:u-alice-0001 --since 1h
+  npx custos replay <x-custos-request-id or Mcp-Session-Id> --config ${configFile}
+  npx custos dsar export --config ${configFile} --subject ${firstCustomer.email}   (the first demo customer, ${firstCustomer.id})
+  npx custos report art30 --config ${configFile}
 
 Ctrl-C stops it.
 `);

@@ -57,6 +57,10 @@ function resolvePaths(config: Readonly<Config>, base: string): Readonly<Config> 
   // whatever directory each was started from.
   if (copy.policy) copy.policy.file = at(copy.policy.file);
   if (copy.masking?.hmacKeyFile !== undefined) copy.masking.hmacKeyFile = at(copy.masking.hmacKeyFile);
+  const audit = copy.audit;
+  if (audit.signingKeyFile !== undefined) audit.signingKeyFile = at(audit.signingKeyFile);
+  if (audit.keyFile !== undefined) audit.keyFile = at(audit.keyFile);
+  if (audit.checkpoints.file !== undefined) audit.checkpoints.file = at(audit.checkpoints.file);
   if (copy.auth.mode === 'tokens') {
     copy.auth.gatewayTokens.keyFile = at(copy.auth.gatewayTokens.keyFile);
     if (copy.auth.scim) copy.auth.scim.tokenFile = at(copy.auth.scim.tokenFile);
