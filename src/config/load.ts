@@ -57,6 +57,7 @@ function resolvePaths(config: Readonly<Config>, base: string): Readonly<Config> 
   // whatever directory each was started from.
   if (copy.policy) copy.policy.file = at(copy.policy.file);
   if (copy.masking?.hmacKeyFile !== undefined) copy.masking.hmacKeyFile = at(copy.masking.hmacKeyFile);
+  if (copy.approvals?.webhook) copy.approvals.webhook.secretFile = at(copy.approvals.webhook.secretFile);
   if (copy.auth.mode === 'tokens') {
     copy.auth.gatewayTokens.keyFile = at(copy.auth.gatewayTokens.keyFile);
     if (copy.auth.scim) copy.auth.scim.tokenFile = at(copy.auth.scim.tokenFile);

@@ -100,6 +100,8 @@ const server = z
     credentials: credentials.optional(),
     /** Personal data in what this server sends back is masked with this profile (docs/masking.md). */
     masking: serverMaskingSchema.optional(),
+    /** Tool pinning (docs/policy.md): a tool changed upstream is flagged, or also blocked until accepted. */
+    pinning: z.strictObject({ onChange: z.enum(['flag', 'block']).default('flag') }).optional(),
   })
   .refine((s) => (s.http === undefined) !== (s.stdio === undefined), {
     error: 'exactly one of "http" or "stdio"',
@@ -174,6 +176,32 @@ export const configSchema = z
     policy: z.strictObject({ file: z.string().min(1) }).optional(),
     /** Masking profiles and keys; servers opt in with `servers.<name>.masking`. */
     masking: maskingConfigSchema.optional(),
+    /** Held calls and their notifier (docs/policy.md, "Approval"); the rules are in the policy file. */
+    approvals: z
+      .strictObject({
+        /** Notifications link to `<consoleUrl>/<approval id>`; default: the request in the admin API. */
+        consoleUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** A held call whose client sent a progress token gets a progress notification this often. */
+        progressIntervalSeconds: z.number().min(0.05).max(300).default(10),
+        /** Each new request is POSTed here, Slack-compatible and signed (HMAC-SHA256). */
+        webhook: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+            /** The signing secret (16+ bytes); read at start. */
+            secretFile: z.string().min(1),
+            timeoutSeconds: positiveInt.max(60).default(5),
+            retries: z.int().min(0).max(10).default(3),
+          })
+          .optional(),
+      })
+      .optional(),
+    /** The admin API at /admin/v1/ (approvals, tool pins); callers authenticate like MCP clients. */
+    admin: z
+      .strictObject({
+        /** Members may see every approval request and accept changed tools. */
+        groups: z.array(z.string().min(1)).default([]),
+      })
+      .default({ groups: [] }),
     servers: z.record(serverName, server).refine((s) => Object.keys(s).length > 0, {
       error: 'at least one server',
     }),

@@ -26,6 +26,7 @@ export function recordExchange(ex: Exchange): void {
     masking: ex.findings === undefined ? null : ex.maskingExempt ? 'exempt' : 'masked',
     policyRule: ex.policyRule ?? null,
     policyEffect: ex.policyEffect ?? null,
+    approvalId: ex.approvalId ?? null,
   };
   if (ex.messages.length <= 1) {
     const m = ex.messages[0];

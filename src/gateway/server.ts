@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ADMIN_PREFIX, adminRoutes, createAdminHandler } from '../admin/index.ts';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
@@ -11,6 +12,7 @@ import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
+import { buildApprovals, buildServerPins } from './approvals.ts';
 import { buildAuth } from './auth.ts';
 import { runExchange } from './pipeline.ts';
 
@@ -41,6 +43,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       upstreams.set(name, createStdioUpstream(name, s.stdio, { timeoutMs, budget }));
     }
   }
+  let base = '';
   const ctx: GatewayContext = {
     config,
     store,
@@ -55,6 +58,13 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       ? (await import('../masking/step.ts')).buildMasking(config)
       : undefined,
     policy: config.policy ? (await import('../policy/step.ts')).buildPolicy(config.policy.file) : undefined,
+    approvals: buildApprovals(
+      config,
+      store,
+      () => ctx,
+      () => base,
+    ),
+    pins: buildServerPins(config, store),
     longLived: new Set(),
     allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
     allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),
@@ -100,18 +110,28 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   const url = `http://${host}:${addr.port}`;
   const routes = new Map<string, string>();
   for (const name of upstreams.keys()) routes.set(name, `${url}${ROUTE_PREFIX}${name}`);
-  const base =
+  base =
     config.auth.mode === 'tokens' && config.auth.resource ? config.auth.resource.replace(/\/$/, '') : url;
   let auth: Awaited<ReturnType<typeof buildAuth>>;
   try {
     auth = await buildAuth(config, store, base);
   } catch (err) {
     server.close();
+    ctx.approvals?.close();
+    ctx.pins?.close();
     await store.close();
     throw err;
   }
   ctx.authenticate = auth.authenticate;
-  extraRoute = auth.route;
+  // The admin API authenticates its callers like MCP calls; without authentication it is off.
+  const admin =
+    auth.identify &&
+    createAdminHandler(
+      auth.identify,
+      adminRoutes({ approvals: ctx.approvals, pins: ctx.pins, adminGroups: config.admin.groups }),
+    );
+  extraRoute = (path) =>
+    admin && (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) ? admin : auth.route(path);
   auth.watch(ctx, exchanges);
   onRequest = serve;
   markReady();
@@ -132,6 +152,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       auth.close();
       for (const c of ctx.credentials.values()) c.close();
       ctx.policy?.close();
+      ctx.approvals?.close();
+      ctx.pins?.close();
       await store.close();
     })();
     return closing;
@@ -238,6 +260,8 @@ function newExchange(
     maskingExempt: false,
     policyRule: undefined,
     policyEffect: undefined,
+    approvalNeed: undefined,
+    approvalId: undefined,
     cancel: undefined,
     session: undefined,
     upstreamNs: undefined,

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { log } from '../core/log.ts';
+import { createApprovalStore } from './approval-sql.ts';
 import { createIdentityStore } from './identity-sql.ts';
+import { createPinStore } from './pins-sql.ts';
 import { EXCHANGE_COLUMNS, exchangeRow, INSERT_EXCHANGE, prepareDatabase } from './schema.ts';
 import type { ExchangeQuery, ExchangeRecord, Store } from './types.ts';
 
@@ -17,9 +19,10 @@ const FLUSH_TIMEOUT_MS = 10_000;
 /**
  * The embedded store. For a file, commits run on a worker thread (an fsync per commit would stall
  * every request); reads use a connection of their own (WAL lets them run beside the writer).
- * ':memory:' has no file to share, so it writes in-process. Identity writes (issued tokens,
- * revocations, SCIM users) are rare and must be visible to other processes at once, so they
- * commit synchronously on the main-thread connection instead of the batching writer.
+ * ':memory:' has no file to share, so it writes in-process. Identity, approval and pin writes
+ * (issued tokens, revocations, SCIM users, approval requests and decisions, tool pins) are rare
+ * and must be visible to other processes at once, so they commit synchronously on the main-thread
+ * connection instead of the batching writer.
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const memory = opts.path === ':memory:';
@@ -51,6 +54,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
 
   return {
     ...createIdentityStore(reader),
+    ...createApprovalStore(reader),
+    ...createPinStore(reader),
     recordExchange(record) {
       if (closed) throw new Error('store is closed');
       queue.push(record);

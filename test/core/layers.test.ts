@@ -18,6 +18,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   credentials: ['credentials', 'core', 'config'],
   policy: ['policy', 'core'],
   masking: ['masking', 'core', 'config'],
+  approval: ['approval', 'core'],
+  admin: ['admin', 'core', 'identity', 'approval', 'policy'],
   gateway: [
     'gateway',
     'core',
@@ -29,6 +31,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'credentials',
     'masking',
     'policy',
+    'approval',
+    'admin',
   ],
   cli: ['cli', 'gateway', 'core', 'config', 'store', 'identity', 'credentials', 'masking', 'policy', 'demo'],
 };
