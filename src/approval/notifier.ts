@@ -108,7 +108,7 @@ export function notificationBody(a: ApprovalRecord, link: string): Record<string
   };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Posts one notification, retrying network errors, 429 and 5xx up to `retries` times. */
 export async function postNotification(
@@ -140,7 +140,8 @@ export async function postNotification(
         return false;
       }
     } catch (err) {
-      log('warn', 'approval webhook unreachable', { approvalId, attempt, error: (err as Error).name });
+      const e = err as Error & { code?: string };
+      log('warn', 'approval webhook unreachable', { approvalId, attempt, error: e.code ?? e.name });
     }
   }
   log('error', 'approval webhook gave up', { approvalId, attempts: opts.retries + 1 });
