@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createApprovals, createWebhookNotifier, type GatewayApprovals } from '../approval/index.ts';
+import type { GatewayApprovals } from '../approval/index.ts';
 import { type Config, ConfigError } from '../config/index.ts';
 import type { GatewayContext } from '../core/exchange.ts';
 import { buildPins, type GatewayPins, type PinMode } from '../policy/pins.ts';
@@ -27,14 +27,18 @@ function readWebhookSecret(file: string): string {
   return secret;
 }
 
-/** The approval flow; undefined without a policy (only `approve` rules ask for approvals). */
-export function buildApprovals(
+/**
+ * The approval flow; undefined without a policy (only `approve` rules ask for approvals). Loaded
+ * only then, like the policy itself, to keep the cold start small.
+ */
+export async function buildApprovals(
   config: Readonly<Config>,
   store: Store,
   ctx: () => GatewayContext,
   base: () => string,
-): GatewayApprovals | undefined {
+): Promise<GatewayApprovals | undefined> {
   if (!config.policy) return undefined;
+  const { createApprovals, createWebhookNotifier } = await import('../approval/index.ts');
   const a = config.approvals;
   const webhook = a?.webhook;
   const notify = webhook

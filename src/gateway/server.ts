@@ -58,7 +58,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       ? (await import('../masking/step.ts')).buildMasking(config)
       : undefined,
     policy: config.policy ? (await import('../policy/step.ts')).buildPolicy(config.policy.file) : undefined,
-    approvals: buildApprovals(
+    approvals: await buildApprovals(
       config,
       store,
       () => ctx,
