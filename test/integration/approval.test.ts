@@ -23,6 +23,7 @@ let idp: TestIssuer;
 let up: RunningServer;
 let gw: Gateway;
 let url: string;
+const STDIO_SERVER = new URL('../fixtures/legacy-stdio-server.ts', import.meta.url).pathname;
 
 const AUD = 'http://custos.test';
 const POLICY = `
@@ -70,6 +71,7 @@ approvals: { progressIntervalSeconds: 0.2 }
 store: { sqlite: { path: ':memory:' } }
 servers:
   t: { http: { url: '${up.url}' } }
+  s: { stdio: { command: '${process.execPath}', args: [--import, tsx, '${STDIO_SERVER}'] } }
 `,
   );
   gw = await startGateway(loadConfigFile(join(dir, 'custos.yaml')));
@@ -85,10 +87,10 @@ after(async () => {
 const token = (sub: string, groups: string[], user?: string) =>
   idp.sign({ sub, aud: AUD, groups, ...(user ? { preferred_username: user } : {}) });
 
-async function connect(tok: string, headers: Record<string, string> = {}): Promise<Client> {
+async function connect(tok: string, headers: Record<string, string> = {}, route = url): Promise<Client> {
   const client = new Client({ name: 'approval-test', version: '1' });
   await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
+    new StreamableHTTPClientTransport(new URL(route), {
       requestInit: { headers: { authorization: `Bearer ${tok}`, ...headers } },
     }),
   );
@@ -367,6 +369,35 @@ test('while held, a client that sent a progress token gets progress notification
     assert.match(String(progress[0]?.message), new RegExp(`approval ${req.id}`));
     for (let i = 1; i < progress.length; i++)
       assert.ok((progress[i]?.progress ?? 0) > (progress[i - 1]?.progress ?? 0), 'progress increases');
+  } finally {
+    await client.close();
+  }
+});
+
+test('a stdio upstream: the answer of a call held with progress continues on the same SSE stream', async () => {
+  const dan = await token('u-dan', ['dpo']);
+  const client = await connect(
+    await token('u-ike', ['support']),
+    { 'x-justification': 'needed' },
+    gw.routes.get('s'),
+  );
+  try {
+    let notes = 0;
+    const call = settle(
+      client.callTool({ name: 'echo', arguments: { message: 'export over stdio' } }, undefined, {
+        timeout: 10_000,
+        onprogress: () => {
+          notes++;
+        },
+      }),
+    );
+    const req = await pendingRequest(gw.url, dan, forCall('corp:u-ike', 'echo'));
+    await new Promise((r) => setTimeout(r, 300));
+    await decide(gw.url, dan, req.id, 'grant');
+    const r = await call;
+    assert.ok(r.ok, String(!r.ok && r.error));
+    assert.equal(textOf(r.value), 'export over stdio');
+    assert.ok(notes >= 1);
   } finally {
     await client.close();
   }
