@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ADMIN_PREFIX, adminRoutes, createAdminHandler } from '../admin/index.ts';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
@@ -123,15 +122,18 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     throw err;
   }
   ctx.authenticate = auth.authenticate;
-  // The admin API authenticates its callers like MCP calls; without authentication it is off.
-  const admin =
-    auth.identify &&
-    createAdminHandler(
+  // The admin API authenticates its callers like MCP calls; without authentication it is off
+  // (and not even loaded).
+  if (auth.identify) {
+    const { ADMIN_PREFIX, adminRoutes, createAdminHandler } = await import('../admin/index.ts');
+    const admin = createAdminHandler(
       auth.identify,
       adminRoutes({ approvals: ctx.approvals, pins: ctx.pins, adminGroups: config.admin.groups }),
     );
-  extraRoute = (path) =>
-    admin && (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) ? admin : auth.route(path);
+    const routeAuth = auth.route;
+    extraRoute = (path) =>
+      path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`) ? admin : routeAuth(path);
+  } else extraRoute = auth.route;
   auth.watch(ctx, exchanges);
   onRequest = serve;
   markReady();
