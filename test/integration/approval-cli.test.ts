@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { ApprovalView } from '../../src/approval/index.ts';
 import { loadConfigFile } from '../../src/config/index.ts';
 import { type Gateway, startGateway } from '../../src/gateway/server.ts';
-import { pendingRequest, settle } from '../helpers/approvals.ts';
+import { decide, pendingRequest, settle } from '../helpers/approvals.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.ts';
 import { type RunningServer, startLegacyServer } from '../helpers/legacy-server.ts';
@@ -24,6 +24,7 @@ let idp: TestIssuer;
 let up: RunningServer;
 let gw: Gateway;
 let hook: Server;
+let configFile: string;
 const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
 let failFirst = true;
 const SECRET = 'fake-webhook-secret-for-tests-0123456789';
@@ -59,8 +60,9 @@ rules:
     approval: { approvers: [dpo], timeout: 30s, justification: { argument: reason } }
 `,
   );
+  configFile = join(dir, 'custos.yaml');
   writeFileSync(
-    join(dir, 'custos.yaml'),
+    configFile,
     `listen: { host: 127.0.0.1, port: 0 }
 auth:
   mode: tokens
@@ -77,7 +79,7 @@ servers:
   t: { http: { url: '${up.url}' } }
 `,
   );
-  gw = await startGateway(loadConfigFile(join(dir, 'custos.yaml')));
+  gw = await startGateway(loadConfigFile(configFile));
 });
 
 after(async () => {
@@ -196,4 +198,40 @@ test('the CLI refuses without a token, and lists and accepts tool pins as an adm
   ]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /CUSTOS_FORBIDDEN/);
+});
+
+test('a decision made through another gateway sharing the store wakes the held call within a poll', async () => {
+  const replica = await startGateway(loadConfigFile(configFile));
+  const client = new Client({ name: 'replica-test', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(gw.routes.get('t') as string), {
+      requestInit: { headers: { authorization: `Bearer ${await token('u-bo', ['support'])}` } },
+    }),
+  );
+  try {
+    const dan = await token('u-dan', ['dpo']);
+    let doneAt = 0;
+    const call = settle(
+      client.callTool(
+        { name: 'echo', arguments: { message: 'export via a replica', reason: 'ticket 9' } },
+        undefined,
+        {
+          timeout: 30_000,
+        },
+      ),
+    ).then((r) => {
+      doneAt = Date.now();
+      return r;
+    });
+    // The approver talks to the other replica only.
+    const req = await pendingRequest(replica.url, dan, (a: ApprovalView) => a.requester === 'corp:u-bo');
+    const t0 = Date.now();
+    assert.equal((await decide(replica.url, dan, req.id, 'grant')).status, 200);
+    const r = await call;
+    assert.ok(r.ok, String(!r.ok && r.error));
+    assert.ok(doneAt - t0 < 1000, `the held call went on ${doneAt - t0} ms after the grant`);
+  } finally {
+    await client.close();
+    await replica.close();
+  }
 });
