@@ -18,13 +18,14 @@ export class InlineSink extends BaseSink {
     this.#timer = setInterval(
       () => {
         try {
+          writer.mirror();
           const cp = writer.checkpoint(false);
           if (cp) exportCheckpoint(cp, setup);
         } catch {
           // Shows on the next batch.
         }
       },
-      Math.max(250, Math.min(setup.checkpointIntervalMs, 60_000)),
+      Math.max(250, Math.min(setup.checkpointIntervalMs, 1000)),
     );
     this.#timer.unref();
   }

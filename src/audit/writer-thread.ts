@@ -72,6 +72,15 @@ const timer = setInterval(
   Math.max(250, Math.min(setup.checkpointIntervalMs, 60_000)),
 );
 
+// Approval decisions are written elsewhere (the admin API, another replica): mirrored every second.
+const mirrorTimer = setInterval(() => {
+  try {
+    writer.mirror();
+  } catch {
+    // A failing store shows on the next batch or probe.
+  }
+}, 1000);
+
 port.on('message', (m: ToWriter) => {
   switch (m.t) {
     case 'batch':
@@ -109,6 +118,12 @@ port.on('message', (m: ToWriter) => {
     case 'close':
       commit();
       clearInterval(timer);
+      clearInterval(mirrorTimer);
+      try {
+        writer.mirror();
+      } catch {
+        // Whatever is not mirrored now is mirrored by the next writer: the position is in the store.
+      }
       db.close();
       port.close();
   }

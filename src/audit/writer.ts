@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import { log } from '../core/log.ts';
 import type { CompiledMasking, CompiledProfile } from '../masking/compile.ts';
+import { maskJson } from '../masking/index.ts';
 import type { Finding } from '../masking/types.ts';
 import type { AuditSql, CheckpointRow } from '../store/audit-sql.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
@@ -109,6 +110,7 @@ export class AuditWriter {
     try {
       return this.#o.sql.appending(() => {
         this.#appendPrepared(prepared);
+        this.#mirrorApprovals();
         const cp = this.#checkpointIfDue(this.#syncAppender(), false);
         return cp ? [cp] : [];
       });
@@ -144,6 +146,56 @@ export class AuditWriter {
       for (const s of p.subjects) sql.insertSubject(s, seq);
       for (const n of appender.append(leafHash)) sql.insertNode(n.level, n.index, n.hash);
       this.#tipChain = chain;
+    }
+  }
+
+  /**
+   * Approval decisions (requested, granted, denied, expired, used, withdrawn) are written by the
+   * approval store to its own log, synchronously, wherever they happen (the admin API, another
+   * replica). The writer mirrors that log into the chain, in order and exactly once: the position
+   * mirrored so far is updated in the same transaction as the events. Approvers' free text is
+   * masked like any recording.
+   */
+  #mirrorApprovals(): void {
+    const { sql } = this.#o;
+    const from = sql.mirroredApprovalSeq();
+    const rows = sql.approvalEventsAfter(from, 1000);
+    if (rows.length === 0) return;
+    const prepared: Prepared[] = rows.map((r) => {
+      let details: Record<string, unknown> = {};
+      if (r.detail !== null) {
+        try {
+          details = maskJson(JSON.parse(r.detail), this.#o.recordingProfile).value as Record<string, unknown>;
+        } catch {
+          details = { detail: 'unreadable' };
+        }
+      }
+      const facts: ActionFacts = {
+        kind: 'approval',
+        id: `approval-event-${r.seq}`,
+        at: r.at,
+        actor: r.actor ?? 'custos',
+        server: r.server,
+        target: r.approvalId,
+        action: r.kind,
+        reason: null,
+        details: { ...details, tool: r.name },
+      };
+      return { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} };
+    });
+    this.#appendPrepared(prepared);
+    sql.setMirroredApprovalSeq((rows.at(-1) as { seq: number }).seq);
+  }
+
+  /** Mirrors new approval events into the chain now (the writer's timer), in a transaction of its own. */
+  mirror(): void {
+    const { sql } = this.#o;
+    if (sql.approvalEventsAfter(sql.mirroredApprovalSeq(), 1).length === 0) return;
+    try {
+      sql.appending(() => this.#mirrorApprovals());
+    } catch (err) {
+      this.#appender = undefined;
+      throw err;
     }
   }
 

@@ -18,6 +18,10 @@ commands:
                           mask JSON or text from stdin (docs/masking.md)
   policy check|explain|test --policy <file> …
                           validate a policy, explain a decision, run a table of cases (docs/policy.md)
+  policy pins list|accept --url <gateway> …
+                          tool pins: what changed upstream, accept a new version
+  approve list|show|grant|deny --url <gateway> …
+                          decide held calls through the running gateway, with your own token
   credentials status --config <file> [--json]
                           which secret version each upstream uses (never the secret)
   audit verify|search|checkpoint|retention --config <file> …
@@ -73,6 +77,10 @@ async function main(argv: string[]): Promise<number> {
     case 'policy': {
       const { runPolicyCommand } = await import('./policy.ts');
       return runPolicyCommand(rest);
+    }
+    case 'approve': {
+      const { runApproveCommand } = await import('./approve.ts');
+      return runApproveCommand(rest);
     }
     case 'credentials': {
       const { runCredentialsCommand } = await import('./credentials.ts');

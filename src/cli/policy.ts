@@ -23,6 +23,7 @@ const USAGE = `usage:
                         [--tool T | --prompt P | --resource URI] [--args '{…}'] [--era modern|legacy]
                         [--header name=value]... [--now ISO-8601] [--json]
   custos policy test    --policy <file> <cases.yaml> [--json]
+  custos policy pins    list|accept --url <gateway> [--token <t>] …   (tool pins, through the admin API)
 `;
 
 interface Io {
@@ -189,7 +190,7 @@ function check(rest: string[], io: Io): number {
   }
 }
 
-/** `custos policy <check|explain|test> …`; returns the exit code. */
+/** `custos policy <check|explain|test|pins> …`; returns the exit code. */
 export async function runPolicyCommand(
   argv: string[],
   io: Io = { stdout: process.stdout, stderr: process.stderr },
@@ -203,6 +204,10 @@ export async function runPolicyCommand(
         return explain(rest, io);
       case 'test':
         return test(rest, io);
+      case 'pins': {
+        const { runPinsCommand } = await import('./pins.ts');
+        return await runPinsCommand(rest, io);
+      }
       default:
         io.stderr.write(sub === undefined ? USAGE : `custos policy: unknown subcommand '${sub}'\n${USAGE}`);
         return 2;

@@ -61,6 +61,7 @@ function resolvePaths(config: Readonly<Config>, base: string): Readonly<Config> 
   if (audit.signingKeyFile !== undefined) audit.signingKeyFile = at(audit.signingKeyFile);
   if (audit.keyFile !== undefined) audit.keyFile = at(audit.keyFile);
   if (audit.checkpoints.file !== undefined) audit.checkpoints.file = at(audit.checkpoints.file);
+  if (copy.approvals?.webhook) copy.approvals.webhook.secretFile = at(copy.approvals.webhook.secretFile);
   if (copy.auth.mode === 'tokens') {
     copy.auth.gatewayTokens.keyFile = at(copy.auth.gatewayTokens.keyFile);
     if (copy.auth.scim) copy.auth.scim.tokenFile = at(copy.auth.scim.tokenFile);

@@ -103,6 +103,8 @@ const server = z
     masking: serverMaskingSchema.optional(),
     /** Raw retention, retention periods and the Article 30 facts of this server (docs/audit.md). */
     audit: serverAuditSchema.default(serverAuditSchema.parse({})),
+    /** Tool pinning (docs/policy.md): a tool changed upstream is flagged, or also blocked until accepted. */
+    pinning: z.strictObject({ onChange: z.enum(['flag', 'block']).default('flag') }).optional(),
   })
   .refine((s) => (s.http === undefined) !== (s.stdio === undefined), {
     error: 'exactly one of "http" or "stdio"',
@@ -179,6 +181,32 @@ export const configSchema = z
     masking: maskingConfigSchema.optional(),
     /** The audit trail: checkpoints, keys, failure mode, Article 30 controller (docs/audit.md). */
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+    /** Held calls and their notifier (docs/policy.md, "Approval"); the rules are in the policy file. */
+    approvals: z
+      .strictObject({
+        /** Notifications link to `<consoleUrl>/<approval id>`; default: the request in the admin API. */
+        consoleUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** A held call whose client sent a progress token gets a progress notification this often. */
+        progressIntervalSeconds: z.number().min(0.05).max(300).default(10),
+        /** Each new request is POSTed here, Slack-compatible and signed (HMAC-SHA256). */
+        webhook: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+            /** The signing secret (16+ bytes); read at start. */
+            secretFile: z.string().min(1),
+            timeoutSeconds: positiveInt.max(60).default(5),
+            retries: z.int().min(0).max(10).default(3),
+          })
+          .optional(),
+      })
+      .optional(),
+    /** The admin API at /admin/v1/ (approvals, tool pins); callers authenticate like MCP clients. */
+    admin: z
+      .strictObject({
+        /** Members may see every approval request and accept changed tools. */
+        groups: z.array(z.string().min(1)).default([]),
+      })
+      .default({ groups: [] }),
     servers: z.record(serverName, server).refine((s) => Object.keys(s).length > 0, {
       error: 'at least one server',
     }),

@@ -66,9 +66,27 @@ export const ERROR_SPECS = {
   CUSTOS_POLICY_DENIED: { http: 200, rpc: -32081, message: 'Denied by policy' },
   CUSTOS_APPROVAL_REQUIRED: { http: 200, rpc: -32082, message: 'Approval required' },
   CUSTOS_RATE_LIMITED: { http: 429, rpc: -32083, message: 'Rate limit reached' },
+  CUSTOS_APPROVAL_DENIED: { http: 200, rpc: -32084, message: 'Approval denied' },
+  CUSTOS_APPROVAL_EXPIRED: { http: 200, rpc: -32085, message: 'Approval not given in time' },
+  CUSTOS_TOOL_CHANGED: {
+    http: 200,
+    rpc: -32086,
+    message: 'Tool changed upstream: an administrator must accept the new version',
+  },
+  // MCP tasks extension (io.modelcontextprotocol/tasks): an unknown taskId is -32602.
+  CUSTOS_TASK_NOT_FOUND: { http: 200, rpc: -32602, message: 'Failed to retrieve task: Task not found' },
+  // The admin API (/admin/v1/…) answers plain JSON, never JSON-RPC; -32600 is only a placeholder.
+  CUSTOS_NOT_FOUND: { http: 404, rpc: -32600, message: 'Not found' },
+  CUSTOS_FORBIDDEN: { http: 403, rpc: -32600, message: 'Forbidden' },
+  CUSTOS_SELF_APPROVAL: {
+    http: 403,
+    rpc: -32600,
+    message: 'Forbidden: a requester cannot decide their own request',
+  },
+  CUSTOS_APPROVAL_DECIDED: { http: 409, rpc: -32600, message: 'Conflict: the request is no longer pending' },
   CUSTOS_AUDIT_UNAVAILABLE: {
     http: 503,
-    rpc: -32084,
+    rpc: -32087,
     message: 'Service unavailable: the exchange cannot be recorded in the audit trail',
   },
   CUSTOS_INTERNAL: { http: 500, rpc: -32603, message: 'Internal gateway error' },
@@ -86,10 +104,18 @@ export class GatewayError extends Error {
   readonly detail: string | undefined;
   /** The WWW-Authenticate challenge for 401/403 answers (RFC 6750 §3, RFC 9728 §5.1). */
   readonly challenge: string | undefined;
+  /** Safe identifiers for the client's error `data` (an approval id), beside code and request id. */
+  readonly data: Readonly<Record<string, string | number>> | undefined;
 
   constructor(
     code: ErrorCode,
-    opts: { detail?: string; retryAfter?: number; challenge?: string; cause?: unknown } = {},
+    opts: {
+      detail?: string;
+      retryAfter?: number;
+      challenge?: string;
+      cause?: unknown;
+      data?: Readonly<Record<string, string | number>>;
+    } = {},
   ) {
     const spec: ErrorSpec = ERROR_SPECS[code];
     super(opts.detail ? `${spec.message}: ${opts.detail}` : spec.message, { cause: opts.cause });
@@ -100,6 +126,7 @@ export class GatewayError extends Error {
     this.retryAfter = opts.retryAfter;
     this.detail = opts.detail;
     this.challenge = opts.challenge;
+    this.data = opts.data;
   }
 }
 

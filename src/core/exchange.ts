@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayApprovals } from '../approval/types.ts';
 import type { AuditSink } from '../audit/sink.ts';
 import type { Config } from '../config/index.ts';
 import type { ServerCredential } from '../credentials/step.ts';
 import type { Identity } from '../identity/types.ts';
 import type { GatewayMasking } from '../masking/step.ts';
 import type { Finding } from '../masking/types.ts';
+import type { GatewayPins } from '../policy/pins.ts';
 import type { GatewayPolicy } from '../policy/step.ts';
+import type { ApprovalSpec } from '../policy/types.ts';
 import type { Session, SessionTable } from '../session/index.ts';
 import type { Era, Outcome, Store } from '../store/index.ts';
 import type { GatewayError } from './errors.ts';
@@ -38,6 +41,10 @@ export interface GatewayContext {
   readonly masking: GatewayMasking | undefined;
   /** The compiled policy (reloaded on change) and its rate limiter; undefined: no policy. */
   readonly policy: GatewayPolicy | undefined;
+  /** Approval requests, grants and held calls (built with the policy); undefined: no policy. */
+  readonly approvals: GatewayApprovals | undefined;
+  /** Tool pins per server (fingerprints, x-mcp-header maps), kept current from the store. */
+  readonly pins: GatewayPins | undefined;
   /** Upstream credentials by server name, built at boot. */
   readonly credentials: ReadonlyMap<string, ServerCredential>;
   /** The audit trail's writer: every exchange's event is durable before its answer is released. */
@@ -46,6 +53,21 @@ export interface GatewayContext {
   readonly allowHost: (host: string | undefined) => boolean;
   readonly allowOrigin: (origin: string | undefined) => boolean;
   draining: boolean;
+}
+
+/**
+ * What the authorize step hands the approve step when an `approve` rule decided: plain data
+ * (STYLE.md §3), so neither step imports the other.
+ */
+export interface ApprovalNeed {
+  readonly spec: ApprovalSpec;
+  /** The rule's human reason (its description). */
+  readonly reason: string;
+  readonly method: string;
+  /** The tool or prompt name, or the resource URI. */
+  readonly name: string | undefined;
+  /** What the digest is over: the tool/prompt arguments, or `{ uri }` for resources/read. */
+  readonly args: unknown;
 }
 
 /** One exchange: an HTTP request carrying JSON-RPC message(s) and everything sent back for it. */
@@ -83,13 +105,15 @@ export interface Exchange {
   maskingProfile: string | undefined;
   /** The upstream's messages before any outbound transform, when the server keeps raw copies. */
   rawMessages: JsonRpcMessage[] | undefined;
-  /** The approval that let this call through (approve rules). */
-  approvalId: string | undefined;
   /** When the request left for the upstream (the audit step, right before forward). */
   forwardedNs: bigint | undefined;
   /** The policy rule that decided and its effect (undefined: no policy configured). */
   policyRule: string | undefined;
   policyEffect: string | undefined;
+  /** Set by authorize when an `approve` rule decided; the approve step holds the call until granted. */
+  approvalNeed: ApprovalNeed | undefined;
+  /** The approval request that holds or let through this call (recorded with the exchange). */
+  approvalId: string | undefined;
   /** Set by the upstream while it works on the exchange: ends it now with this error (revocation). */
   cancel: ((err: GatewayError) => void) | undefined;
   session: Session | undefined;

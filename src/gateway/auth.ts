@@ -3,7 +3,7 @@ import type { Config, TokensAuthConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext } from '../core/exchange.ts';
 import { log } from '../core/log.ts';
-import { createAuthenticateStep } from '../identity/authenticate.ts';
+import { bearerToken, createAuthenticateStep } from '../identity/authenticate.ts';
 import { GATEWAY_ISSUER_NAME } from '../identity/claims.ts';
 import {
   METADATA_PREFIX,
@@ -28,6 +28,11 @@ export interface GatewayAuth {
   readonly authenticate: (ex: Exchange) => void | Promise<void>;
   /** Extra HTTP endpoints by exact path (metadata, SCIM, token exchange). */
   route(path: string): Handler | undefined;
+  /**
+   * Who is calling an admin endpoint: the same bearer-token verification as MCP calls (revocation
+   * included), for a token whose audience is this gateway. Undefined with auth.mode: none.
+   */
+  readonly identify: ((req: IncomingMessage) => Promise<Identity>) | undefined;
   /** Starts cutting off revoked identities: their sessions and waiting exchanges end at once. */
   watch(ctx: GatewayContext, inflight: ReadonlySet<Exchange>): void;
   close(): void;
@@ -35,7 +40,13 @@ export interface GatewayAuth {
 
 export async function buildAuth(config: Readonly<Config>, store: Store, base: string): Promise<GatewayAuth> {
   if (config.auth.mode === 'none') {
-    return { authenticate: authenticateNone, route: () => undefined, watch: () => {}, close: () => {} };
+    return {
+      authenticate: authenticateNone,
+      route: () => undefined,
+      identify: undefined,
+      watch: () => {},
+      close: () => {},
+    };
   }
   const auth: TokensAuthConfig = config.auth;
   const key = await loadOrCreateSigningKey(auth.gatewayTokens.keyFile);
@@ -88,8 +99,35 @@ export async function buildAuth(config: Readonly<Config>, store: Store, base: st
     routes.set('/scim/v2/Users', scim);
   }
 
+  // The admin API is the gateway's own resource: its base URL (RFC 8707), not one route's.
+  const identify = async (req: IncomingMessage): Promise<Identity> => {
+    const refuse = (why?: string): GatewayError =>
+      new GatewayError('CUSTOS_UNAUTHENTICATED', {
+        challenge: why === undefined ? 'Bearer' : 'Bearer error="invalid_token"',
+        cause: why,
+      });
+    const token = bearerToken(req.headers.authorization);
+    if (token === undefined) throw refuse();
+    let identity: Identity;
+    try {
+      identity = await verifier.verify(token);
+    } catch (err) {
+      throw refuse(err instanceof Error ? err.message : 'verification failed');
+    }
+    if (identity.expiresAt <= Date.now()) throw refuse('expired');
+    const fits =
+      identity.method === 'gateway' ||
+      identity.issuer === GATEWAY_ISSUER_NAME ||
+      pinned.has(identity.issuer) ||
+      identity.audiences.includes(base);
+    if (!fits) throw refuse('token is for another resource');
+    if (revocations.isRevoked(identity)) throw new GatewayError('CUSTOS_REVOKED');
+    return identity;
+  };
+
   return {
     authenticate,
+    identify,
     route(path) {
       const exact = routes.get(path);
       if (exact) return exact;

@@ -16,7 +16,10 @@ export const STEPS: readonly (readonly [name: string, step: Step])[] = [
   ['ingress', ingress], // Streamable HTTP rules: method, Origin, Accept, body limit, JSON-RPC shape, era
   ['authenticate', (ex) => ex.ctx.authenticate(ex)], // who is calling: a verified token (or auth.mode: none)
   ['session', attachSession], // legacy session ↔ upstream session, bound to the caller; concurrency limits
-  ['authorize', (ex) => ex.ctx.policy?.authorize(ex)], // identity × server × method × tool × arguments → allow / deny, naming the rule; lists filtered
+  ['resume', (ex) => ex.ctx.approvals?.resume(ex)], // 2026-07-28 tasks: a poll for a held call's task is answered here, or becomes the granted call
+  ['pins', (ex) => ex.ctx.pins?.check(ex)], // tool pins: a changed tool flagged (or refused); Mcp-Param-* agree with the body; tools/list recorded
+  ['authorize', (ex) => ex.ctx.policy?.authorize(ex)], // identity × server × method × tool × arguments → allow / deny / approve, naming the rule; lists filtered
+  ['approve', (ex) => ex.ctx.approvals?.hold(ex)], // an `approve` decision holds the call until a distinct approver grants it (bound to the argument digest)
   ['credential', attachCredential], // the upstream's secret, held by the gateway; the caller's token never forwarded
   ['mask', (ex) => ex.ctx.masking?.attach(ex)], // personal data in everything sent back is masked on its way out (installs Exchange.outbound)
   ['audit', auditStep], // nothing reaches the upstream unless it can be recorded; raw copies tapped before masking

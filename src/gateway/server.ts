@@ -11,6 +11,7 @@ import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
+import { buildApprovals, buildServerPins } from './approvals.ts';
 import { attachCapture, resolveAudit, startAuditSink, startRetention } from './audit.ts';
 import { AuditedResponse } from './audited-response.ts';
 import { buildAuth } from './auth.ts';
@@ -45,6 +46,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       upstreams.set(name, createStdioUpstream(name, s.stdio, { timeoutMs, budget }));
     }
   }
+  let base = '';
   const ctx: GatewayContext = {
     config,
     store,
@@ -60,6 +62,13 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       : undefined,
     audit,
     policy: config.policy ? (await import('../policy/step.ts')).buildPolicy(config.policy.file) : undefined,
+    approvals: await buildApprovals(
+      config,
+      store,
+      () => ctx,
+      () => base,
+    ),
+    pins: buildServerPins(config, store),
     longLived: new Set(),
     allowHost: compileHostCheck(config.listen.host, config.ingress.allowedHosts),
     allowOrigin: compileOriginCheck(config.listen.host, config.ingress.allowedOrigins),
@@ -108,19 +117,32 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   const url = `http://${host}:${addr.port}`;
   const routes = new Map<string, string>();
   for (const name of upstreams.keys()) routes.set(name, `${url}${ROUTE_PREFIX}${name}`);
-  const base =
+  base =
     config.auth.mode === 'tokens' && config.auth.resource ? config.auth.resource.replace(/\/$/, '') : url;
   let auth: Awaited<ReturnType<typeof buildAuth>>;
   try {
     auth = await buildAuth(config, store, base);
   } catch (err) {
     server.close();
+    ctx.approvals?.close();
+    ctx.pins?.close();
     await audit.close();
     await store.close();
     throw err;
   }
   ctx.authenticate = auth.authenticate;
-  extraRoute = auth.route;
+  // The admin API authenticates its callers like MCP calls; without authentication it is off
+  // (and not even loaded).
+  if (auth.identify) {
+    const { ADMIN_PREFIX, adminRoutes, createAdminHandler } = await import('../admin/index.ts');
+    const admin = createAdminHandler(
+      auth.identify,
+      adminRoutes({ approvals: ctx.approvals, pins: ctx.pins, adminGroups: config.admin.groups }),
+    );
+    const routeAuth = auth.route;
+    extraRoute = (path) =>
+      path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`) ? admin : routeAuth(path);
+  } else extraRoute = auth.route;
   auth.watch(ctx, exchanges);
   onRequest = serve;
   markReady();
@@ -142,6 +164,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       for (const c of ctx.credentials.values()) c.close();
       ctx.policy?.close();
       clearInterval(retention);
+      ctx.approvals?.close();
+      ctx.pins?.close();
       await audit.close();
       await store.close();
     })();
@@ -250,10 +274,11 @@ function newExchange(
     maskingExempt: false,
     maskingProfile: undefined,
     rawMessages: undefined,
-    approvalId: undefined,
     forwardedNs: undefined,
     policyRule: undefined,
     policyEffect: undefined,
+    approvalNeed: undefined,
+    approvalId: undefined,
     cancel: undefined,
     session: undefined,
     upstreamNs: undefined,

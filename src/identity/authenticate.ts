@@ -21,6 +21,12 @@ export interface Authenticator {
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const MAX_HEADER = 16 * 1024;
 
+/** The token of an `Authorization: Bearer …` header (RFC 6750 §2.1), or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length > MAX_HEADER) return undefined;
+  return BEARER.exec(header)?.[1];
+}
+
 function challenge(auth: Authenticator, server: string, error?: string, description?: string): string {
   const parts = [`resource_metadata="${auth.metadataUrl(server)}"`];
   if (error) parts.unshift(`error="${error}"`);

@@ -1,8 +1,15 @@
 import type { Config } from '../config/index.ts';
 import { addOutbound, type Exchange } from '../core/exchange.ts';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
-import { type CompiledMasking, compileMaskingConfig, selectProfile } from './compile.ts';
-import { maskingConfigSchema, type ServerMaskingConfig } from './config.ts';
+import {
+  type CompiledMasking,
+  type CompiledProfile,
+  compileMaskingConfig,
+  compileProfile,
+  selectProfile,
+} from './compile.ts';
+import { maskingConfigSchema, profileSchema, type ServerMaskingConfig } from './config.ts';
+import { maskJson } from './engine.ts';
 import { loadMaskingKeys } from './keys.ts';
 import { maskMessage } from './message.ts';
 import type { Finding } from './types.ts';
@@ -55,4 +62,27 @@ export function attachMasking(ex: Exchange): void {
     ex.findingCount += r.findings.length;
     return r.msg;
   });
+}
+
+let reviewProfile: CompiledProfile | undefined;
+
+/**
+ * A masked copy of a value shown to people who review a call (approval previews and
+ * justifications): the server's profile when the server masks, else the built-in default
+ * profile, compiled on first use. Never the exempt profile: approvers see masked values whatever
+ * their groups.
+ */
+export function maskForReview(
+  config: Readonly<Config>,
+  masking: GatewayMasking | undefined,
+  server: string,
+  tool: string | undefined,
+  value: unknown,
+): unknown {
+  const serverCfg = masking?.servers.get(server);
+  const own = masking && serverCfg ? selectProfile(masking.compiled, serverCfg, tool) : undefined;
+  if (own) return maskJson(value, own).value;
+  reviewProfile ??= compileProfile(profileSchema.parse({}), loadMaskingKeys(config.masking?.hmacKeyFile));
+  const profile = reviewProfile;
+  return maskJson(value, profile).value;
 }

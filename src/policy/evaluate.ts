@@ -21,7 +21,13 @@ import type {
   RateLimitSpec,
 } from './types.ts';
 
-/** Methods that carry no tool, prompt or resource: the session's plumbing and the list methods. */
+/**
+ * Methods that carry no tool, prompt or resource: the session's plumbing and the list methods —
+ * and their 2026-07-28 counterparts: `server/discover` (what `initialize` was), the
+ * `subscriptions/listen` notification stream, and the tasks extension's follow-ups to a call that
+ * was already decided (`tasks/get|update|cancel` act on a task id that call returned; they start
+ * nothing new).
+ */
 export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
   'initialize',
   'ping',
@@ -30,6 +36,11 @@ export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
   'prompts/list',
   'resources/list',
   'resources/templates/list',
+  'server/discover',
+  'subscriptions/listen',
+  'tasks/get',
+  'tasks/update',
+  'tasks/cancel',
 ]);
 
 export function isProtocolMethod(method: string): boolean {

@@ -1,44 +1,11 @@
 // Tool pinning (issue 5): a hash of what a model is shown about a tool, so an upstream that
-// changes a tool under the clients' feet is noticed. The hash is over canonical JSON — keys
-// sorted by UTF-16 code units, no whitespace, numbers and strings as JSON.stringify writes them,
-// which is the JSON Canonicalization Scheme (RFC 8785) for the values JSON.parse produces.
+// changes a tool under the clients' feet is noticed. The hash is over canonical JSON
+// (src/core/canonical-json.ts, RFC 8785 for the values JSON.parse produces).
 
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json.ts';
 
-const MAX_DEPTH = 256;
-
-/** Canonical JSON of a JSON value; `undefined` object members are left out, as JSON does. */
-export function canonicalJson(value: unknown): string {
-  return write(value, 0);
-}
-
-function write(v: unknown, depth: number): string {
-  if (depth > MAX_DEPTH) throw new Error('canonicalJson: nested too deeply');
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(v);
-    case 'number':
-      // RFC 8785 §3.2.2.3: ECMAScript number serialisation; non-finite numbers are not JSON.
-      if (!Number.isFinite(v)) throw new Error('canonicalJson: non-finite number');
-      return JSON.stringify(v);
-    case 'object': {
-      if (Array.isArray(v))
-        return `[${v.map((x) => (x === undefined ? 'null' : write(x, depth + 1))).join(',')}]`;
-      const o = v as Record<string, unknown>;
-      const parts: string[] = [];
-      // Default sort compares UTF-16 code units, the order RFC 8785 §3.2.3 asks for.
-      for (const k of Object.keys(o).sort()) {
-        if (o[k] === undefined) continue;
-        parts.push(`${JSON.stringify(k)}:${write(o[k], depth + 1)}`);
-      }
-      return `{${parts.join(',')}}`;
-    }
-    default:
-      throw new Error(`canonicalJson: a ${typeof v} is not JSON`);
-  }
-}
+export { canonicalJson };
 
 export interface ToolDescriptor {
   readonly name: string;

@@ -13,7 +13,8 @@ import type { CompiledPolicy, Decision } from './types.ts';
 // The authorize step: identity × server × method × tool × arguments → allow / deny / approve,
 // naming the rule (docs/policy.md). Compiled at boot and again when the file changes; a bad file
 // keeps the policy in force and says why. List answers are filtered so a caller sees only what
-// it may use, and a hidden tool is refused like an unknown one.
+// it may use, and a hidden tool is refused like an unknown one. An `approve` decision is handed
+// to the approve step as data (Exchange.approvalNeed).
 
 export interface GatewayPolicy {
   current(): CompiledPolicy;
@@ -121,13 +122,27 @@ export function authorize(ex: Exchange): void {
       });
     }
     if (decision.effect === 'approve') {
-      // Holding the call for an approver is not built yet: fail closed, naming the rule.
-      throw new GatewayError('CUSTOS_APPROVAL_REQUIRED', {
-        detail: `rule '${decision.rule}' needs an approval by ${decision.approval?.approvers.join(', ') ?? 'an approver'}; approvals are not available in this version`,
-      });
+      const spec = decision.approval;
+      // A held call is one request answered by itself: a batch (2025-03-26) cannot wait for a
+      // human, and without the approval flow (no policy-built approvals) nothing could grant it.
+      if (ex.messages.length !== 1 || spec === undefined || !ex.ctx.approvals) {
+        throw new GatewayError('CUSTOS_APPROVAL_REQUIRED', {
+          detail: `rule '${decision.rule}' needs an approval by ${spec?.approvers.join(', ') ?? 'an approver'}; send the call on its own`,
+        });
+      }
+      ex.approvalNeed = {
+        spec,
+        reason: decision.reason,
+        method: msg.method,
+        name,
+        // The digest binds the grant to exactly these arguments; `_meta` (progress tokens, client
+        // info) changes per request and is not part of what was approved.
+        args: msg.method === 'resources/read' ? { uri: msg.params?.uri } : (msg.params?.arguments ?? {}),
+      };
     }
     const limit = gp.limiter.check(decision, identity, kind === 'tools' ? name : undefined, now);
     if (!limit.ok) {
+      ex.approvalNeed = undefined;
       throw new GatewayError('CUSTOS_RATE_LIMITED', {
         detail: `rule '${limit.rule}'`,
         retryAfter: limit.retryAfterSeconds,

@@ -31,7 +31,7 @@ export interface ApprovalSpec {
   readonly approvers: readonly string[];
   readonly quorum: number;
   readonly timeoutSeconds: number;
-  /** A grant covers the same identity and tool for this long; undefined: this one call only. */
+  /** A grant covers the same call (identity, tool, argument digest) this long; undefined: one call. */
   readonly grantForSeconds: number | undefined;
   readonly justification:
     | { readonly argument?: string | undefined; readonly header?: string | undefined }

@@ -43,6 +43,18 @@ export interface SubjectKeyRow {
   createdAt: number;
 }
 
+export interface ApprovalEventRow {
+  seq: number;
+  approvalId: string;
+  kind: string;
+  at: number;
+  actor: string | null;
+  detail: string | null;
+  /** The request's server and tool, for the chained event's search columns. */
+  server: string | null;
+  name: string | null;
+}
+
 export interface AuditSearch {
   caller?: string | undefined;
   server?: string | undefined;
@@ -89,6 +101,11 @@ export interface AuditSql {
   bumpErasures(): void;
   /** A write that changes nothing that matters: proves the store can commit. */
   touch(): void;
+  /** The approval lifecycle log after `seq` (issue 5), which the writer mirrors into the chain. */
+  approvalEventsAfter(seq: number, limit: number): ApprovalEventRow[];
+  /** How far the approval log has been mirrored into the chain. */
+  mirroredApprovalSeq(): number;
+  setMirroredApprovalSeq(seq: number): void;
   search(q: AuditSearch): AuditEventRow[];
   eventsById(id: string): AuditEventRow[];
   event(seq: number): AuditEventRow | undefined;
@@ -143,6 +160,15 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const erasuresStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'erasures'").pluck();
   const bumpStmt = db.prepare("UPDATE audit_meta SET value = value + 1 WHERE name = 'erasures'");
   const touchStmt = db.prepare("UPDATE audit_meta SET value = value + 1 WHERE name = 'probe'");
+  const approvalEventsStmt = db.prepare(
+    `SELECT e.seq, e.approval_id AS approvalId, e.kind, e.at, e.actor, e.detail, a.server, a.name
+     FROM approval_events e LEFT JOIN approvals a ON a.id = e.approval_id
+     WHERE e.seq > ? ORDER BY e.seq LIMIT ?`,
+  );
+  const mirroredStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'approval_seq'").pluck();
+  const setMirroredStmt = db.prepare(
+    "INSERT OR REPLACE INTO audit_meta (name, value) VALUES ('approval_seq', ?)",
+  );
   const byIdStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE id = ? ORDER BY seq`);
   const bySeqStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq = ?`);
   const iterStmt = db.prepare(
@@ -224,6 +250,9 @@ export function createAuditSql(db: Database.Database): AuditSql {
     erasures: () => erasuresStmt.get() as number,
     bumpErasures: () => void bumpStmt.run(),
     touch: () => void touchStmt.run(),
+    approvalEventsAfter: (seq, limit) => approvalEventsStmt.all(seq, limit) as ApprovalEventRow[],
+    mirroredApprovalSeq: () => (mirroredStmt.get() as number | undefined) ?? 0,
+    setMirroredApprovalSeq: (seq) => void setMirroredStmt.run(seq),
     search(q) {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: Math.max(q.limit ?? 100, 1) };

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import type { ExchangeRecord } from './types.ts';
 
 // The SQLite schema and its migrations, shared by the writer (worker) and readers.
 
@@ -125,44 +124,69 @@ const MIGRATIONS: readonly string[] = [
      value INTEGER NOT NULL
    );
    INSERT INTO audit_meta (name, value) VALUES ('erasures', 0), ('probe', 0);`,
+  // Approval (issue 5): requests (never raw arguments: a digest and a masked preview), one vote
+  // per approver, the append-only lifecycle log the audit trail chains, and tool pins.
+  `ALTER TABLE exchanges ADD COLUMN approval_id TEXT;
+   CREATE TABLE approvals (
+     id TEXT PRIMARY KEY,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'granted', 'denied', 'expired', 'used', 'withdrawn')),
+     requester TEXT NOT NULL,
+     requester_user TEXT,
+     server TEXT NOT NULL,
+     method TEXT NOT NULL,
+     name TEXT,
+     args_digest TEXT NOT NULL,
+     preview TEXT NOT NULL,
+     justification TEXT,
+     rule TEXT NOT NULL,
+     reason TEXT,
+     approvers TEXT NOT NULL,
+     quorum INTEGER NOT NULL,
+     grant_for_s INTEGER,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     decided_at INTEGER,
+     usable_until INTEGER,
+     uses INTEGER NOT NULL DEFAULT 0,
+     task_id TEXT UNIQUE,
+     request_id TEXT
+   );
+   CREATE INDEX approvals_call ON approvals (requester, server, method, args_digest, status);
+   CREATE INDEX approvals_created ON approvals (created_at);
+   CREATE TABLE approval_votes (
+     approval_id TEXT NOT NULL REFERENCES approvals (id),
+     approver TEXT NOT NULL,
+     approver_user TEXT,
+     vote TEXT NOT NULL CHECK (vote IN ('grant', 'deny')),
+     reason TEXT,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (approval_id, approver)
+   );
+   CREATE TABLE approval_events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     approval_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     actor TEXT,
+     detail TEXT
+   );
+   CREATE INDEX approval_events_approval ON approval_events (approval_id, seq);
+   CREATE TABLE tool_pins (
+     server TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     pinned TEXT NOT NULL,
+     seen TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pinned', 'changed')),
+     headers TEXT,
+     first_seen_at INTEGER NOT NULL,
+     changed_at INTEGER,
+     accepted_at INTEGER,
+     accepted_by TEXT,
+     rev INTEGER NOT NULL,
+     PRIMARY KEY (server, tool)
+   );
+   CREATE INDEX tool_pins_rev ON tool_pins (rev);`,
 ];
-
-export const INSERT_EXCHANGE = `INSERT INTO exchanges (id, received_at, server, era, protocol_version, session_id, caller,
-    method, name, http_status, outcome, error_code, duration_us, upstream_us, bytes_in, bytes_out, findings, masking,
-    policy_rule, policy_effect)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-/** A record as the positional row INSERT_EXCHANGE takes (and as batches travel to the writer). */
-export function exchangeRow(r: ExchangeRecord): unknown[] {
-  return [
-    r.id,
-    r.receivedAt,
-    r.server,
-    r.era,
-    r.protocolVersion,
-    r.sessionId,
-    r.caller,
-    r.method,
-    r.name,
-    r.httpStatus,
-    r.outcome,
-    r.errorCode,
-    r.durationUs,
-    r.upstreamUs,
-    r.bytesIn,
-    r.bytesOut,
-    r.findings,
-    r.masking,
-    r.policyRule,
-    r.policyEffect,
-  ];
-}
-
-export const EXCHANGE_COLUMNS = `id, received_at AS receivedAt, server, era, protocol_version AS protocolVersion,
-  session_id AS sessionId, caller, method, name, http_status AS httpStatus, outcome,
-  error_code AS errorCode, duration_us AS durationUs, upstream_us AS upstreamUs,
-  bytes_in AS bytesIn, bytes_out AS bytesOut, findings, masking,
-  policy_rule AS policyRule, policy_effect AS policyEffect`;
 
 /** Opens the pragmas every connection needs and brings the schema up to date. */
 export function prepareDatabase(db: Database.Database): void {

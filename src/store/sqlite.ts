@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
+import { createApprovalStore } from './approval-sql.ts';
 import { type AuditSql, createAuditSql } from './audit-sql.ts';
 import { createIdentityStore } from './identity-sql.ts';
+import { createPinStore } from './pins-sql.ts';
 import { prepareDatabase } from './schema.ts';
 import type { ExchangeQuery, ExchangeRecord, Store } from './types.ts';
 
@@ -21,6 +23,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   let closed = false;
   return {
     ...createIdentityStore(db),
+    ...createApprovalStore(db),
+    ...createPinStore(db),
     path: opts.path,
     db,
     audit,
@@ -69,6 +73,7 @@ function listExchanges(audit: AuditSql, query: ExchangeQuery): ExchangeRecord[] 
       masking: b.masking,
       policyRule: b.policyRule,
       policyEffect: b.policyEffect,
+      approvalId: b.approvalId,
     };
     for (const call of b.calls ?? [{ method: b.method, name: b.name }]) {
       if (query.method === undefined || call.method === query.method)

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditSql } from './audit-sql.ts';
 
-// The store is one interface; only src/store speaks SQL. SQLite is the embedded default; the
-// audit issue adds PostgreSQL behind the same interface and the hash chain on top.
+// The store is one interface; only src/store speaks SQL. SQLite is the embedded default.
 
 export type Era = 'legacy' | 'modern';
 export type Outcome = 'ok' | 'error' | 'rejected';
@@ -33,6 +32,8 @@ export interface ExchangeRecord {
   /** The policy rule that decided (`default-deny`, `protocol`, `hidden`, a rule id) and its effect. */
   policyRule: string | null;
   policyEffect: string | null;
+  /** The approval request that held (or let through) this call, when an `approve` rule decided. */
+  approvalId: string | null;
 }
 
 export interface ExchangeQuery {
@@ -125,7 +126,170 @@ export interface IdentityStore {
   listInactiveScimUsers(): string[];
 }
 
-export interface Store extends IdentityStore {
+export type ApprovalStatus = 'pending' | 'granted' | 'denied' | 'expired' | 'used' | 'withdrawn';
+
+/** What identifies "the same call" for grants: who, where, which tool, which exact arguments. */
+export interface ApprovalKey {
+  requester: string;
+  server: string;
+  method: string;
+  name: string | null;
+  /** SHA-256 (hex) of the canonical JSON of the arguments. */
+  argsDigest: string;
+}
+
+/** One approval request: never raw arguments, only their digest and a masked preview. */
+export interface ApprovalRecord extends ApprovalKey {
+  id: string;
+  status: ApprovalStatus;
+  requesterUser: string | null;
+  /** The masked arguments, as JSON text. */
+  preview: string;
+  /** The requester's justification, masked; null when the rule asks for none or none was given. */
+  justification: string | null;
+  rule: string;
+  /** The rule's description (the human reason). */
+  reason: string | null;
+  /** Groups whose members may decide. */
+  approvers: string[];
+  quorum: number;
+  /** A grant covers the same call for this long; null: one call. */
+  grantForSeconds: number | null;
+  createdAt: number; // ms since epoch
+  /** A pending request expires at this time. */
+  expiresAt: number;
+  decidedAt: number | null;
+  /** Until when a grant may be used. */
+  usableUntil: number | null;
+  uses: number;
+  /** The MCP tasks-extension task that stands for the held call (2026-07-28), if any. */
+  taskId: string | null;
+  /** The gateway request id of the exchange that asked. */
+  requestId: string | null;
+}
+
+export type NewApproval = Omit<ApprovalRecord, 'status' | 'decidedAt' | 'usableUntil' | 'uses'>;
+
+export interface ApprovalVote {
+  approvalId: string;
+  approver: string;
+  approverUser: string | null;
+  vote: 'grant' | 'deny';
+  reason: string | null;
+  at: number;
+}
+
+export type ApprovalEventKind =
+  | 'requested'
+  | 'voted'
+  | 'granted'
+  | 'denied'
+  | 'expired'
+  | 'used'
+  | 'withdrawn';
+
+/** One entry of the append-only approval lifecycle log (the audit trail chains these). */
+export interface ApprovalEvent {
+  seq: number;
+  approvalId: string;
+  kind: ApprovalEventKind;
+  at: number;
+  /** The subject that caused it (requester, approver), or null for the clock (expiry). */
+  actor: string | null;
+  /** Small JSON object: the vote, the reason, the request id — never argument values. */
+  detail: string | null;
+}
+
+export type NewApprovalEvent = Omit<ApprovalEvent, 'seq'>;
+
+export type VoteResult =
+  | { outcome: 'recorded' | 'granted' | 'denied'; approval: ApprovalRecord }
+  | { outcome: 'not-found' | 'not-pending' | 'duplicate' };
+
+export interface ApprovalQuery {
+  status?: ApprovalStatus;
+  requester?: string;
+  limit?: number;
+}
+
+/**
+ * Approval state: written synchronously on the main-thread connection (like identity writes), so
+ * the CLI, the admin API and every replica see a decision at once. Every state change appends an
+ * approval event in the same transaction, through appendApprovalEvent only.
+ */
+export interface ApprovalStore {
+  /** Inserts a pending request and its `requested` event. */
+  createApproval(approval: NewApproval): ApprovalRecord;
+  getApproval(id: string): ApprovalRecord | undefined;
+  getApprovalByTask(taskId: string): ApprovalRecord | undefined;
+  setApprovalTask(id: string, taskId: string): void;
+  /** A pending request for the same call, not yet past its deadline. */
+  findPendingApproval(key: ApprovalKey, now: number): ApprovalRecord | undefined;
+  /** A grant for the same call that may be used now (window open; a one-call grant not yet used). */
+  findUsableGrant(key: ApprovalKey, now: number): ApprovalRecord | undefined;
+  /** A one-call grant already used, still inside its window (MRTR continuations of that call). */
+  findUsedGrant(key: ApprovalKey, now: number): ApprovalRecord | undefined;
+  /** Counts one use (a one-call grant becomes `used`); false when it can no longer be used. */
+  useGrant(id: string, now: number, actor: string, detail?: Record<string, unknown>): boolean;
+  /** Records one approver's vote and, atomically, the decision it completes. */
+  voteApproval(
+    vote: ApprovalVote,
+    quorum: number,
+    grantForSeconds: number | null,
+    useWithinSeconds: number,
+  ): VoteResult;
+  /** A pending request past its deadline becomes `expired`; false when it was not pending. */
+  expireApproval(id: string, now: number): boolean;
+  /** The requester withdrew a pending request (tasks/cancel); false when it was not pending. */
+  withdrawApproval(id: string, now: number, actor: string): boolean;
+  listApprovals(query?: ApprovalQuery): ApprovalRecord[];
+  listApprovalVotes(id: string): ApprovalVote[];
+  /** The lifecycle log after `seq`, in order (0: all of it). */
+  approvalEventsSince(seq: number, limit?: number): ApprovalEvent[];
+  /** The newest event's seq (0 when there is none): where a new reader starts polling. */
+  lastApprovalEventSeq(): number;
+  /** The one way an approval event is written (the audit trail redirects this call). */
+  appendApprovalEvent(event: NewApprovalEvent): ApprovalEvent;
+}
+
+export type PinStatus = 'pinned' | 'changed';
+
+/** The fingerprint Custos holds for one upstream tool (tool pinning, docs/policy.md). */
+export interface ToolPin {
+  server: string;
+  tool: string;
+  /** The accepted fingerprint (`sha256:…`). */
+  pinned: string;
+  /** The fingerprint the upstream showed last. */
+  seen: string;
+  status: PinStatus;
+  /** x-mcp-header name (lower-cased) → property path and type, from the last inputSchema seen; JSON. */
+  headers: string | null;
+  firstSeenAt: number;
+  changedAt: number | null;
+  acceptedAt: number | null;
+  acceptedBy: string | null;
+  /** Increases with every write, across tools: replicas poll for rows past the last one they saw. */
+  rev: number;
+}
+
+export interface PinStore {
+  listToolPins(server?: string): ToolPin[];
+  /** Rows written after `rev`. */
+  toolPinsSince(rev: number): ToolPin[];
+  /** Records what the upstream shows: a new tool is pinned; a different fingerprint marks it changed. */
+  observeToolPin(pin: {
+    server: string;
+    tool: string;
+    fingerprint: string;
+    headers: string | null;
+    at: number;
+  }): ToolPin;
+  /** Accepts the last seen version (`seen` becomes `pinned`); undefined when there is no such pin. */
+  acceptToolPin(server: string, tool: string, by: string, at: number): ToolPin | undefined;
+}
+
+export interface Store extends IdentityStore, ApprovalStore, PinStore {
   /** The SQLite file (':memory:' for tests). */
   readonly path: string;
   /** The main-thread connection: the in-process audit writer of a ':memory:' store uses it. */

@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { GatewayError } from '../core/errors.ts';
 import type { Exchange } from '../core/exchange.ts';
 import { type JsonRpcId, type JsonRpcMessage, rpcError } from '../core/jsonrpc.ts';
-import { writeHead } from './respond.ts';
+import { errorData, writeHead } from './respond.ts';
 
 // The answer to one POST (or the GET stream) when the gateway itself plays the Streamable HTTP
 // server, as it does for stdio upstreams. A single request is answered as JSON when its response
@@ -96,7 +96,7 @@ export class AnswerStream {
   /** Answers `ids` with the error: an HTTP error if nothing was sent yet, SSE events otherwise. */
   fail(err: GatewayError, ids: readonly JsonRpcId[]): void {
     if (this.#ended) return;
-    const data = { code: err.code, requestId: this.#ex.id };
+    const data = errorData(this.#ex, err);
     this.#ex.outcome = 'error';
     this.#ex.errorCode = err.code;
     if (this.#mode === 'pending' && this.#res && ids.length <= 1) {

@@ -28,10 +28,15 @@ function errorId(ex: Exchange): JsonRpcId | null {
   return id === undefined ? null : id;
 }
 
-export function errorBody(ex: Exchange, err: GatewayError): string {
-  const data: Record<string, unknown> = { code: err.code, requestId: ex.id };
+/** The error's `data`: the stable code, the request id, and safe identifiers (retryAfter, an approval id). */
+export function errorData(ex: Exchange, err: GatewayError): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...err.data, code: err.code, requestId: ex.id };
   if (err.retryAfter !== undefined) data.retryAfter = err.retryAfter;
-  return JSON.stringify(rpcError(errorId(ex), err.rpc, err.message, data));
+  return data;
+}
+
+export function errorBody(ex: Exchange, err: GatewayError): string {
+  return JSON.stringify(rpcError(errorId(ex), err.rpc, err.message, errorData(ex, err)));
 }
 
 /**
@@ -62,7 +67,7 @@ export function answerError(ex: Exchange, thrown: unknown): GatewayError {
   if (ex.streaming) {
     for (const m of ex.messages) {
       if (m.method !== undefined && m.id !== undefined && m.id !== null) {
-        const event = `event: message\ndata: ${JSON.stringify(rpcError(m.id, err.rpc, err.message, { code: err.code, requestId: ex.id }))}\n\n`;
+        const event = `event: message\ndata: ${JSON.stringify(rpcError(m.id, err.rpc, err.message, errorData(ex, err)))}\n\n`;
         ex.bytesOut += Buffer.byteLength(event);
         res.write(event);
       }

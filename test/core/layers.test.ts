@@ -19,6 +19,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   credentials: ['credentials', 'core', 'config'],
   policy: ['policy', 'core'],
   masking: ['masking', 'core', 'config'],
+  approval: ['approval', 'core'],
+  admin: ['admin', 'core', 'identity', 'approval', 'policy'],
   gateway: [
     'gateway',
     'core',
@@ -30,6 +32,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'credentials',
     'masking',
     'policy',
+    'approval',
+    'admin',
     'audit',
   ],
   cli: [

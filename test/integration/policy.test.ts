@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadConfigFile } from '../../src/config/index.ts';
 import { type Gateway, startGateway } from '../../src/gateway/server.ts';
+import { decide, pendingRequest } from '../helpers/approvals.ts';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.ts';
 import { type RunningServer, startLegacyServer } from '../helpers/legacy-server.ts';
 import { openSession, post } from '../helpers/raw.ts';
@@ -142,10 +143,15 @@ test('a deny rule on the arguments answers a JSON-RPC error naming the rule; the
   );
 });
 
-test('an approve rule refuses the call, naming the rule and its approvers', async () => {
+test('an approve rule holds the call for its approvers; denied, it is a JSON-RPC error naming the request', async () => {
   const client = await connect('u-sam', ['support']);
   try {
-    await assert.rejects(client.callTool({ name: 'list_roots', arguments: {} }), /roots-need-dpo.*dpo/);
+    const call = client.callTool({ name: 'list_roots', arguments: {} });
+    const dpo = await idp.sign({ sub: 'u-dpo', aud: 'http://custos.test', groups: ['dpo'] });
+    const req = await pendingRequest(gw.url, dpo, (a) => a.name === 'list_roots');
+    assert.equal(req.rule, 'roots-need-dpo');
+    assert.equal((await decide(gw.url, dpo, req.id, 'deny')).status, 200);
+    await assert.rejects(call, new RegExp(`Approval denied: approval ${req.id}`));
   } finally {
     await client.close();
   }
