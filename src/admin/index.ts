@@ -3,6 +3,7 @@
 import type { GatewayApprovals } from '../approval/index.ts';
 import type { GatewayPins } from '../policy/pins.ts';
 import { approvalRoutes } from './approvals-api.ts';
+import { type AuditParts, auditRoutes } from './audit-api.ts';
 import { pinRoutes } from './pins-api.ts';
 import type { AdminRoute } from './router.ts';
 
@@ -12,11 +13,15 @@ export interface AdminParts {
   readonly approvals: GatewayApprovals | undefined;
   readonly pins: GatewayPins | undefined;
   readonly adminGroups: readonly string[];
+  readonly audit: AuditParts;
 }
 
-/** Every endpoint group of the running gateway (audit search and replay add theirs here). */
+export type { AuditParts };
+
+/** Every endpoint group of the running gateway. */
 export function adminRoutes(parts: AdminParts): AdminRoute[] {
   return [
+    ...auditRoutes(parts.audit),
     ...(parts.approvals ? approvalRoutes(parts.approvals) : []),
     ...(parts.pins ? pinRoutes(parts.pins, parts.adminGroups) : []),
   ];

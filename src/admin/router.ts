@@ -11,8 +11,8 @@ import { BodyTooLargeError, mediaType, readBody } from '../identity/read-body.ts
 // it may see and do (an approver is never the requester). The API answers JSON; errors are
 // `{ "error": { "code", "message", "requestId" } }` with the status of docs/errors.md.
 //
-// Endpoint groups live in files of their own (approvals-api.ts, pins-api.ts; audit search and
-// replay come later) and are listed once, in index.ts.
+// Endpoint groups live in files of their own (approvals-api.ts, pins-api.ts, audit-api.ts) and
+// are listed once, in index.ts.
 
 export const ADMIN_PREFIX = '/admin/v1';
 const MAX_BODY_BYTES = 16 * 1024;
@@ -77,8 +77,11 @@ export function createAdminHandler(
 ): Handler {
   return async (req, res) => {
     const requestId = randomUUID();
+    // Logged paths never carry the query: it may hold filters a caller should not see in logs.
+    let path = '(unparsed)';
     try {
       const url = new URL(req.url ?? '/', 'http://admin.invalid');
+      path = url.pathname;
       const rest = url.pathname.slice(ADMIN_PREFIX.length);
       const matching = routes.filter((r) => r.path.test(rest));
       if (matching.length === 0) throw new GatewayError('CUSTOS_NOT_FOUND', { detail: url.pathname });
@@ -106,7 +109,7 @@ export function createAdminHandler(
     } catch (thrown) {
       const err = toGatewayError(thrown);
       if (err.code === 'CUSTOS_INTERNAL') {
-        log('error', 'admin request failed', { requestId, path: req.url, error: String(thrown) });
+        log('error', 'admin request failed', { requestId, path, error: String(thrown) });
       }
       const extra: Record<string, string> = {};
       if (err.challenge !== undefined) extra['www-authenticate'] = err.challenge;

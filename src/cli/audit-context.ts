@@ -11,8 +11,6 @@ import { buildWriter } from '../audit/writer-setup.ts';
 import type { Config } from '../config/index.ts';
 import { loadConfigFile } from '../config/index.ts';
 import { type AuditKeys, resolveAudit } from '../gateway/audit.ts';
-import { type CompiledProfile, compileMaskingConfig, compileProfile } from '../masking/compile.ts';
-import { profileSchema } from '../masking/config.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 
 // What the audit and GDPR commands share: the configuration, the store, the log's keys, and —
@@ -90,13 +88,4 @@ export function parseTime(text: string, now = Date.now()): number {
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t))
     throw new UsageError(`not a time: '${text}' (use 2026-11-30, an ISO timestamp, or 24h / 7d ago)`);
   return t;
-}
-
-/** The profile recordings are masked with, keyed like the gateway's: for data-subject lookups. */
-export function buildRecordingProfile(keys: AuditKeys): CompiledProfile {
-  const compiled = compileMaskingConfig(keys.setup.masking, { hmacKey: keys.hmacKey });
-  return (
-    compiled.profiles.get(keys.setup.recordingProfile) ??
-    compileProfile(profileSchema.parse({}), { hmacKey: keys.hmacKey }, { name: keys.setup.recordingProfile })
-  );
 }

@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { retentionRules } from '../audit/retention.ts';
-import { subjectKeysFor } from '../audit/subjects.ts';
 import { type EventView, openRaw, replay, searchTrail } from '../audit/trail.ts';
 import { verifyTrail } from '../audit/verify.ts';
 import { ConfigError } from '../config/index.ts';
+import { subjectLookup } from '../gateway/audit-subjects.ts';
 import { verifyCallerToken } from '../gateway/auth.ts';
-import {
-  type AuditContext,
-  buildRecordingProfile,
-  openAuditContext,
-  parseTime,
-  progress,
-  UsageError,
-} from './audit-context.ts';
+import { type AuditContext, openAuditContext, parseTime, progress, UsageError } from './audit-context.ts';
 
 // `custos audit …` and `custos replay …`: verify the chain, search it, replay what happened,
 // force a checkpoint, apply retention (docs/audit.md).
@@ -171,10 +164,7 @@ async function search(argv: string[], io: Io): Promise<number> {
   if (after !== undefined && !Number.isInteger(after))
     throw new UsageError('--after takes the cursor a previous page printed');
   return withContext(values.config, [], (ctx) => {
-    const subjects =
-      values.subject === undefined
-        ? undefined
-        : subjectKeysFor(values.subject, buildRecordingProfile(ctx.keys)).keys;
+    const subjects = values.subject === undefined ? undefined : subjectLookup(ctx.keys)(values.subject);
     const page = searchTrail(ctx.store.audit, {
       caller: values.user,
       server: values.server,

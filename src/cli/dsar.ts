@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { type DsarBundle, exportDsar, verifyDsar } from '../audit/dsar.ts';
 import { renderDsarHtml } from '../audit/html.ts';
 import { parseVerifierKey } from '../audit/signed-note.ts';
-import { subjectKeysFor } from '../audit/subjects.ts';
+import { subjectLookup } from '../gateway/audit-subjects.ts';
 import { reportError } from './audit.ts';
-import { buildRecordingProfile, openAuditContext, progress, UsageError } from './audit-context.ts';
+import { openAuditContext, progress, UsageError } from './audit-context.ts';
 
 // `custos dsar …`: data-subject requests. `export` (Art. 15) writes a bundle — dsar.json with
 // inclusion proofs against a signed checkpoint, report.html for people; `verify` checks a bundle;
@@ -65,7 +65,7 @@ async function exportCommand(argv: string[], io: Io): Promise<number> {
   const subject = values.subject.trim();
   const ctx = await openAuditContext(values.config);
   try {
-    const keys = subjectKeysFor(subject, buildRecordingProfile(ctx.keys)).keys;
+    const keys = subjectLookup(ctx.keys)(subject);
     // Every proof is against one signed checkpoint that covers every event exported.
     const checkpoint = ctx.writer().checkpoint(true) ?? ctx.store.audit.latestCheckpoint();
     if (!checkpoint) {
@@ -116,8 +116,8 @@ async function eraseCommand(argv: string[], io: Io): Promise<number> {
   if (!values.yes) throw new UsageError('erasure cannot be undone: add --yes');
   const ctx = await openAuditContext(values.config);
   try {
-    const profile = buildRecordingProfile(ctx.keys);
-    const keys = subjects.flatMap((s) => subjectKeysFor(s, profile).keys);
+    const lookup = subjectLookup(ctx.keys);
+    const keys = subjects.flatMap((s) => lookup(s));
     const result = ctx.writer().erase(keys, {
       pruneMasked: values['delete-recordings'] === true,
       action: {

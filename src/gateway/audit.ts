@@ -1,9 +1,11 @@
-import { generateKeyPairSync, type JsonWebKey, randomBytes, randomUUID } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type JsonWebKey, randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { AuditParts } from '../admin/index.ts';
 import type { ExchangeFacts } from '../audit/event.ts';
 import { retentionRules } from '../audit/retention.ts';
 import { loadOrCreateSecretKey } from '../audit/secret-key-file.ts';
+import { formatVerifierKey } from '../audit/signed-note.ts';
 import { type AuditSink, AuditUnavailableError, startThreadSink } from '../audit/sink.ts';
 import type { CapturedRecording } from '../audit/writer.ts';
 import type { WriterSetup } from '../audit/writer-setup.ts';
@@ -88,6 +90,34 @@ export async function startAuditSink(keys: AuditKeys, store: Store): Promise<Aud
   // In-process (tests): loaded only then, since the writer pulls in the masking engine.
   const { startInlineSink } = await import('../audit/inline-sink.ts');
   return startInlineSink(keys.setup, store.db);
+}
+
+/** What the admin API's audit endpoints need (src/admin/audit-api.ts). */
+export function auditAdminParts(
+  config: Readonly<Config>,
+  store: Store,
+  sink: AuditSink,
+  keys: AuditKeys,
+): AuditParts {
+  const origin = keys.setup.origin;
+  const publicKey = createPublicKey({ key: keys.setup.signingKey, format: 'jwk' });
+  let lookup: Promise<(value: string) => Buffer[]> | undefined;
+  return {
+    sql: store.audit,
+    auditors: config.audit.auditors,
+    rawViewers: config.audit.rawViewers,
+    async subjectKeys(value) {
+      // The masking engine loads on the first data-subject search, not at boot.
+      lookup ??= import('./audit-subjects.ts').then((m) => m.subjectLookup(keys));
+      return (await lookup)(value);
+    },
+    record: (facts) => sink.submit({ facts }),
+    kek: keys.setup.kek === null ? null : Buffer.from(keys.setup.kek),
+    checkpoint() {
+      const cp = store.audit.latestCheckpoint();
+      return cp && { note: cp.note, size: cp.size, verifierKey: formatVerifierKey(origin, publicKey) };
+    },
+  };
 }
 
 /** Applies the servers' retention periods now and then (none declared: no timer). */

@@ -12,7 +12,7 @@ import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
 import { buildApprovals, buildServerPins } from './approvals.ts';
-import { attachCapture, resolveAudit, startAuditSink, startRetention } from './audit.ts';
+import { attachCapture, auditAdminParts, resolveAudit, startAuditSink, startRetention } from './audit.ts';
 import { AuditedResponse } from './audited-response.ts';
 import { buildAuth } from './auth.ts';
 import { runExchange } from './pipeline.ts';
@@ -137,7 +137,12 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     const { ADMIN_PREFIX, adminRoutes, createAdminHandler } = await import('../admin/index.ts');
     const admin = createAdminHandler(
       auth.identify,
-      adminRoutes({ approvals: ctx.approvals, pins: ctx.pins, adminGroups: config.admin.groups }),
+      adminRoutes({
+        approvals: ctx.approvals,
+        pins: ctx.pins,
+        adminGroups: config.admin.groups,
+        audit: auditAdminParts(config, store, audit, auditKeys),
+      }),
     );
     const routeAuth = auth.route;
     extraRoute = (path) =>

@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   policy: ['policy', 'core'],
   masking: ['masking', 'core', 'config'],
   approval: ['approval', 'core'],
-  admin: ['admin', 'core', 'identity', 'approval', 'policy'],
+  admin: ['admin', 'core', 'identity', 'approval', 'policy', 'audit'],
   gateway: [
     'gateway',
     'core',

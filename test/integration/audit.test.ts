@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
+import { request } from 'undici';
 import { decodeRecording, timelineOf } from '../../src/audit/recording.ts';
 import { loadConfigFile } from '../../src/config/index.ts';
 import { type Gateway, startGateway } from '../../src/gateway/server.ts';
@@ -295,4 +296,59 @@ test('when the store cannot write, answers are withheld and new calls refused; n
   } finally {
     await client.close();
   }
+});
+
+test('the admin API: auditors search (a subject only through a POST body) and replay; raw views for raw viewers, recorded', async () => {
+  const base = gw.url;
+  const call = async (method: string, path: string, sub: string, groups: string[], body?: unknown) => {
+    const r = await request(`${base}/admin/v1${path}`, {
+      method: method as 'GET',
+      headers: {
+        authorization: await bearer(sub, groups),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    return { status: r.statusCode, json: (await r.body.json()) as Record<string, unknown> };
+  };
+  const forbidden = await call('GET', '/audit/events?user=corp:u-ann', 'u-sam', ['support']);
+  assert.equal(forbidden.status, 403);
+  const page = await call('GET', '/audit/events?user=corp:u-ann&limit=5', 'u-aud', ['auditor']);
+  assert.equal(page.status, 200);
+  const events = page.json.events as { caller: string; seq: number }[];
+  assert.equal(events.length, 5);
+  assert.ok(events.every((e) => e.caller === 'corp:u-ann'));
+  assert.equal(typeof page.json.next, 'number');
+  const inUrl = await call('GET', '/audit/events?subject=jane.roe@example.com', 'u-aud', ['auditor']);
+  assert.equal(inUrl.status, 400);
+  const bySubject = await call('POST', '/audit/search', 'u-aud', ['auditor'], {
+    subject: 'jane.roe@example.com',
+  });
+  assert.equal(bySubject.status, 200);
+  const hits = bySubject.json.events as { caller: string; id: string }[];
+  assert.deepEqual(
+    hits.map((h) => h.caller),
+    ['corp:u-bea'],
+  );
+  const replayed = await call('GET', `/audit/replay/${hits[0]?.id}`, 'u-aud', ['auditor']);
+  assert.equal(replayed.status, 200);
+  assert.doesNotMatch(JSON.stringify(replayed.json), /jane\.roe@example\.com/);
+  const noReason = await call('POST', `/audit/replay/${hits[0]?.id}/raw`, 'u-dee', ['dpo'], {});
+  assert.equal(noReason.status, 400);
+  const notViewer = await call('POST', `/audit/replay/${hits[0]?.id}/raw`, 'u-aud', ['auditor'], {
+    reason: 'x',
+  });
+  assert.equal(notViewer.status, 403);
+  const raw = await call('POST', `/audit/replay/${hits[0]?.id}/raw`, 'u-dee', ['dpo'], {
+    reason: 'ticket 9',
+  });
+  assert.equal(raw.status, 200);
+  assert.match(JSON.stringify(raw.json), /jane\.roe@example\.com/);
+  const access = eventsNow("kind = 'access'").map(
+    (e) => JSON.parse(e.body) as { actor: string; reason: string; target: string },
+  );
+  assert.deepEqual(access, [{ ...access[0], actor: 'corp:u-dee', reason: 'ticket 9', target: hits[0]?.id }]);
+  const cp = await call('GET', '/audit/checkpoint', 'u-aud', ['auditor']);
+  assert.equal(cp.status, 200);
+  assert.match(String(cp.json.verifierKey), /^custos\.test\/custos\/audit\+[0-9a-f]{8}\+/);
 });
