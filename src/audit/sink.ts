@@ -3,7 +3,7 @@ import { log } from '../core/log.ts';
 import { startWorker } from '../core/worker.ts';
 import type { ActionFacts } from './event.ts';
 import type { RetentionRule } from './retention.ts';
-import type { Submission } from './writer.ts';
+import type { CapturedRecording, Submission } from './writer.ts';
 import type { WriterSetup } from './writer-setup.ts';
 import type { FromWriter, ToWriter } from './writer-thread.ts';
 
@@ -147,7 +147,19 @@ class ThreadSink extends BaseSink {
   }
 
   protected send(m: ToWriter): void {
-    this.#worker.postMessage(m);
+    if (m.t !== 'batch') {
+      this.#worker.postMessage(m);
+      return;
+    }
+    // Recorded bytes travel by transfer, not by copy: a small Buffer is a view on an 8 KiB pool
+    // slab, which a structured clone would copy whole. Each submission's bytes are packed into one
+    // buffer of exactly their size, whose memory moves to the writer thread.
+    const transfer: ArrayBuffer[] = [];
+    for (const [, sub] of m.items) {
+      const rec = sub.recording;
+      if (rec) transfer.push(packBytes(rec));
+    }
+    this.#worker.postMessage(m, transfer);
   }
 
   async close(): Promise<void> {
@@ -160,6 +172,31 @@ class ThreadSink extends BaseSink {
     this.#worker.postMessage({ t: 'close' } satisfies ToWriter);
     return this.#exited;
   }
+}
+
+/**
+ * Copies a recording's body and frames into one exact-size ArrayBuffer, replacing them by views on
+ * it; returns it for the transfer list. The originals may still be queued on the socket.
+ */
+function packBytes(rec: CapturedRecording): ArrayBuffer {
+  let size = rec.body?.byteLength ?? 0;
+  for (const [, d] of rec.frames) size += typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength;
+  const packed = new Uint8Array(new ArrayBuffer(size));
+  let at = 0;
+  const put = (d: Uint8Array | string): Uint8Array => {
+    let n: number;
+    if (typeof d === 'string') n = Buffer.from(packed.buffer, at, size - at).write(d, 'utf8');
+    else {
+      packed.set(d, at);
+      n = d.byteLength;
+    }
+    const view = packed.subarray(at, at + n);
+    at += n;
+    return view;
+  };
+  if (rec.body) rec.body = put(rec.body);
+  rec.frames = rec.frames.map(([t, d]) => [t, put(d)]);
+  return packed.buffer;
 }
 
 /** Starts the writer thread on the setup's file and waits until it is ready. */

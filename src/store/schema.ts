@@ -112,7 +112,6 @@ const MIGRATIONS: readonly string[] = [
      seq INTEGER NOT NULL,
      PRIMARY KEY (subject, seq)
    ) WITHOUT ROWID;
-   CREATE INDEX audit_subjects_seq ON audit_subjects (seq);
    CREATE TABLE subject_keys (
      key_id BLOB PRIMARY KEY,
      subject BLOB UNIQUE,
