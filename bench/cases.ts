@@ -3,10 +3,27 @@
 /**
  * direct: the upstream itself; nginx and node: plain reverse proxies, the floors; custos: Custos
  * with `auth: none`; custos-auth: Custos checking a gateway token on every call; custos-mask: Custos
- * masking the answers with the default profile.
+ * masking the answers with the default profile; custos-memory: Custos with a ':memory:' store, so
+ * the audit trail is written in-process without an fsync — what durable audit costs is custos
+ * minus custos-memory.
  */
-export type PathName = 'direct' | 'nginx' | 'node' | 'custos' | 'custos-auth' | 'custos-mask';
-export const PATHS: readonly PathName[] = ['direct', 'nginx', 'node', 'custos', 'custos-auth', 'custos-mask'];
+export type PathName =
+  | 'direct'
+  | 'nginx'
+  | 'node'
+  | 'custos'
+  | 'custos-auth'
+  | 'custos-mask'
+  | 'custos-memory';
+export const PATHS: readonly PathName[] = [
+  'direct',
+  'nginx',
+  'node',
+  'custos',
+  'custos-auth',
+  'custos-mask',
+  'custos-memory',
+];
 
 export interface BenchCase {
   /** Stable id for --case, e.g. `echo-raw-16`. */
@@ -39,6 +56,8 @@ function pathsFor(tool: BenchCase['tool'], mode: BenchCase['mode'], sessions: nu
     if (path === 'custos-auth') return tool === 'echo' && mode === 'raw';
     // Masking costs per byte of personal data: the 64 KiB customer results are its case.
     if (path === 'custos-mask') return tool === 'customer' && mode === 'raw';
+    // Durable audit costs per call (an fsync, shared by the calls of one group commit).
+    if (path === 'custos-memory') return tool === 'echo' && mode === 'raw';
     return true;
   });
 }

@@ -202,6 +202,22 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): s
     ]);
   } else none(p50Label, p50Target, 'needs custos and direct echo rows at 1 session');
 
+  // Durable audit: custos (an fsync per group commit) against custos-memory (the same trail, in memory).
+  for (const sessions of [1, 16]) {
+    const row = custos.find((r) => r.tool === 'echo' && r.mode === 'raw' && r.sessions === sessions);
+    const mem = row && peer(rows, row, 'custos-memory');
+    const label = `durable audit at ${sessions} session${sessions > 1 ? 's' : ''} (echo raw): added p50, CPU per call`;
+    if (row && mem) {
+      const cpuAdded = hopCpuAbove(rows, row, 'custos-memory');
+      body.push([
+        label,
+        `${signed(row.p50_ms - mem.p50_ms)} ms, ${cpuAdded === null ? '–' : `${signed(cpuAdded, 0)} µs`} (custos − custos-memory)`,
+        '–',
+        'reported (issue 7)',
+      ]);
+    } else none(label, '–', 'needs custos and custos-memory raw echo rows');
+  }
+
   const vsNginx = worst(
     custos.filter((r) => r.sessions === 16 && r.mode === 'raw'),
     (r) => ratio(rows, r, 'nginx'),

@@ -31,7 +31,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration S        measured window per row, seconds (default 5)
   --warmup S          uncounted warm-up per row, seconds (default 1)
   --timeout S         per-call timeout, seconds (default 10)
-  --only PATHS        direct, nginx, node, custos, custos-auth, custos-mask, comma-separated (default all)
+  --only PATHS        direct, nginx, node, custos, custos-auth, custos-mask, custos-memory, comma-separated (default all)
   --case IDS          case id prefixes, comma-separated, e.g. echo-raw,customer-raw-16 (default all)
   --full              also the SDK client for the 64 KiB result, and every path on every case
   --idle-sessions N   idle legacy sessions for the RSS figure (default 1000; 0 skips)
@@ -182,6 +182,10 @@ async function main(): Promise<void> {
   await startHop('custos-mask', 'custos serve (masking)', () => {
     const dir = join(workDir, 'custos-mask');
     return startCustos(writeCustosConfig(dir, upstream.url, undefined, true), join(dir, 'custos.log'));
+  });
+  await startHop('custos-memory', 'custos serve (store :memory:)', () => {
+    const dir = join(workDir, 'custos-memory');
+    return startCustos(writeCustosConfig(dir, upstream.url, undefined, false, true), join(dir, 'custos.log'));
   });
   const paths = flags.paths.filter((p) => hops.has(p));
   const rowsOf = (benchCase: BenchCase): PathName[] => paths.filter((p) => benchCase.paths.includes(p));

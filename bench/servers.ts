@@ -142,6 +142,7 @@ export function writeCustosConfig(
   upstreamUrl: string,
   keyFile?: string,
   masking = false,
+  memoryStore = false,
 ): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'custos.yaml');
@@ -153,7 +154,7 @@ export function writeCustosConfig(
     [
       'listen: { host: 127.0.0.1, port: 0 }',
       auth,
-      `store: { sqlite: { path: ${JSON.stringify(join(dir, 'custos.db'))} } }`,
+      `store: { sqlite: { path: ${JSON.stringify(memoryStore ? ':memory:' : join(dir, 'custos.db'))} } }`,
       'servers:',
       '  bench:',
       `    http: { url: ${JSON.stringify(upstreamUrl)} }`,

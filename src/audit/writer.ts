@@ -110,7 +110,6 @@ export class AuditWriter {
     try {
       return this.#o.sql.appending(() => {
         this.#appendPrepared(prepared);
-        this.#mirrorApprovals();
         const cp = this.#checkpointIfDue(this.#syncAppender(), false);
         return cp ? [cp] : [];
       });
@@ -190,7 +189,7 @@ export class AuditWriter {
   /** Mirrors new approval events into the chain now (the writer's timer), in a transaction of its own. */
   mirror(): void {
     const { sql } = this.#o;
-    if (sql.approvalEventsAfter(sql.mirroredApprovalSeq(), 1).length === 0) return;
+    if (sql.lastApprovalEventSeq() <= sql.mirroredApprovalSeq()) return;
     try {
       sql.appending(() => this.#mirrorApprovals());
     } catch (err) {

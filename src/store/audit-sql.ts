@@ -103,6 +103,8 @@ export interface AuditSql {
   touch(): void;
   /** The approval lifecycle log after `seq` (issue 5), which the writer mirrors into the chain. */
   approvalEventsAfter(seq: number, limit: number): ApprovalEventRow[];
+  /** The newest approval event's seq (0: none), a cheap check before reading the log. */
+  lastApprovalEventSeq(): number;
   /** How far the approval log has been mirrored into the chain. */
   mirroredApprovalSeq(): number;
   setMirroredApprovalSeq(seq: number): void;
@@ -165,6 +167,7 @@ export function createAuditSql(db: Database.Database): AuditSql {
      FROM approval_events e LEFT JOIN approvals a ON a.id = e.approval_id
      WHERE e.seq > ? ORDER BY e.seq LIMIT ?`,
   );
+  const lastApprovalStmt = db.prepare('SELECT coalesce(max(seq), 0) FROM approval_events').pluck();
   const mirroredStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'approval_seq'").pluck();
   const setMirroredStmt = db.prepare(
     "INSERT OR REPLACE INTO audit_meta (name, value) VALUES ('approval_seq', ?)",
@@ -251,6 +254,7 @@ export function createAuditSql(db: Database.Database): AuditSql {
     bumpErasures: () => void bumpStmt.run(),
     touch: () => void touchStmt.run(),
     approvalEventsAfter: (seq, limit) => approvalEventsStmt.all(seq, limit) as ApprovalEventRow[],
+    lastApprovalEventSeq: () => lastApprovalStmt.get() as number,
     mirroredApprovalSeq: () => (mirroredStmt.get() as number | undefined) ?? 0,
     setMirroredApprovalSeq: (seq) => void setMirroredStmt.run(seq),
     search(q) {
