@@ -129,21 +129,42 @@ export abstract class BaseSink implements AuditSink {
 class ThreadSink extends BaseSink {
   readonly #worker: Worker;
   readonly #exited: Promise<void>;
+  /** Why the writer thread is gone (it failed to start, or stopped); then nothing can be recorded. */
+  #dead: string | undefined;
 
   constructor(worker: Worker) {
     super();
     this.#worker = worker;
     worker.unref();
-    worker.on('message', (m: FromWriter) => this.settle(m));
+    worker.on('message', (m: FromWriter) => {
+      if (m.t === 'fatal') this.#die(`the audit writer did not start: ${m.error}`);
+      else this.settle(m);
+    });
     this.#exited = new Promise((resolve) => {
       worker.once('exit', () => {
-        const err = new AuditUnavailableError('the audit writer stopped');
-        for (const w of this.waiters.values()) w.reject(err);
-        this.waiters.clear();
+        this.#die('the audit writer stopped');
         resolve();
       });
     });
     worker.on('error', (err) => log('error', 'audit writer crashed', { error: String(err) }));
+  }
+
+  override get healthy(): boolean {
+    return this.#dead === undefined && super.healthy;
+  }
+
+  override submit(sub: Submission): Promise<void> {
+    if (this.#dead !== undefined) return Promise.reject(new AuditUnavailableError(this.#dead));
+    return super.submit(sub);
+  }
+
+  #die(why: string): void {
+    if (this.#dead !== undefined) return;
+    this.#dead = why;
+    if (!this.closed) log('error', 'audit writer unavailable: refusing requests', { error: why });
+    const err = new AuditUnavailableError(why);
+    for (const w of this.waiters.values()) w.reject(err);
+    this.waiters.clear();
   }
 
   protected send(m: ToWriter): void {
@@ -199,22 +220,11 @@ function packBytes(rec: CapturedRecording): ArrayBuffer {
   return packed.buffer;
 }
 
-/** Starts the writer thread on the setup's file and waits until it is ready. */
-export async function startThreadSink(setup: WriterSetup): Promise<AuditSink> {
-  const worker = startWorker(new URL('./writer-thread', import.meta.url), setup);
-  await new Promise<void>((resolve, reject) => {
-    const onMessage = (m: FromWriter): void => {
-      if (m.t === 'ready') done(resolve);
-      else if (m.t === 'fatal') done(() => reject(new Error(`the audit writer did not start: ${m.error}`)));
-    };
-    const onExit = (): void => done(() => reject(new Error('the audit writer did not start')));
-    const done = (f: () => void): void => {
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
-      f();
-    };
-    worker.on('message', onMessage);
-    worker.once('exit', onExit);
-  });
-  return new ThreadSink(worker);
+/**
+ * Starts the writer thread on the setup's file. It is not waited for: it compiles the masking
+ * engine on its own core while the gateway starts, and submissions queue on its port until it
+ * listens. If it cannot start, the sink is unhealthy from then on (requests refused, logged).
+ */
+export function startThreadSink(setup: WriterSetup): AuditSink {
+  return new ThreadSink(startWorker(new URL('./writer-thread', import.meta.url), setup));
 }
