@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { prepareDatabase } from '../store/index.ts';
 import { exportCheckpoint } from './checkpoint-export.ts';
@@ -26,8 +26,8 @@ export type FromWriter =
   | { t: 'done'; tokens: number[] }
   | { t: 'failed'; tokens: number[]; error: string };
 
-const port = parentPort;
-if (!port) throw new Error('the audit writer must run as a worker thread');
+if (!parentPort) throw new Error('the audit writer must run as a worker thread');
+const port: MessagePort = parentPort;
 const setup = workerData as WriterSetup;
 const post = (m: FromWriter): void => port.postMessage(m);
 
@@ -44,20 +44,39 @@ try {
 
 let pending: [number, Submission][] = [];
 let scheduled = false;
+let committing = false;
+let closeRequested = false;
 
-function commit(): void {
+/**
+ * Group commit: while a commit (an fsync) runs, submissions pile up on the port; before each
+ * commit they are all taken, synchronously (receiveMessageOnPort), so one commit carries every
+ * event that arrived during the previous one. At low load a batch is one event and waits for
+ * nothing else.
+ */
+function commitAll(): void {
   scheduled = false;
-  const items = pending;
-  pending = [];
-  if (items.length === 0) return;
-  const tokens = items.map(([t]) => t);
-  try {
-    const cps = writer.write(items.map(([, s]) => s));
-    post({ t: 'done', tokens });
-    for (const cp of cps) exportCheckpoint(cp, setup);
-  } catch (err) {
-    post({ t: 'failed', tokens, error: String(err) });
+  committing = true;
+  for (;;) {
+    drain();
+    const items = pending;
+    pending = [];
+    if (items.length === 0) break;
+    const tokens = items.map(([t]) => t);
+    try {
+      const cps = writer.write(items.map(([, s]) => s));
+      post({ t: 'done', tokens });
+      for (const cp of cps) exportCheckpoint(cp, setup);
+    } catch (err) {
+      post({ t: 'failed', tokens, error: String(err) });
+    }
   }
+  committing = false;
+  if (closeRequested) finish();
+}
+
+/** Takes every message already waiting on the port; other kinds are handled as they come. */
+function drain(): void {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) handle(m.message as ToWriter);
 }
 
 const timer = setInterval(
@@ -81,13 +100,15 @@ const mirrorTimer = setInterval(() => {
   }
 }, 1000);
 
-port.on('message', (m: ToWriter) => {
+port.on('message', handle);
+
+function handle(m: ToWriter): void {
   switch (m.t) {
     case 'batch':
       for (const item of m.items) pending.push(item);
       if (!scheduled) {
         scheduled = true;
-        setImmediate(commit);
+        setImmediate(commitAll);
       }
       return;
     case 'probe':
@@ -116,16 +137,21 @@ port.on('message', (m: ToWriter) => {
       }
       return;
     case 'close':
-      commit();
-      clearInterval(timer);
-      clearInterval(mirrorTimer);
-      try {
-        writer.mirror();
-      } catch {
-        // Whatever is not mirrored now is mirrored by the next writer: the position is in the store.
-      }
-      db.close();
-      port.close();
+      // Everything queued before the close is committed first.
+      closeRequested = true;
+      if (!committing) commitAll();
   }
-});
+}
+
+function finish(): void {
+  clearInterval(timer);
+  clearInterval(mirrorTimer);
+  try {
+    writer.mirror();
+  } catch {
+    // Whatever is not mirrored now is mirrored by the next writer: the position is in the store.
+  }
+  db.close();
+  port.close();
+}
 post({ t: 'ready' });
