@@ -221,10 +221,25 @@ function packBytes(rec: CapturedRecording): ArrayBuffer {
 }
 
 /**
- * Starts the writer thread on the setup's file. It is not waited for: it compiles the masking
- * engine on its own core while the gateway starts, and submissions queue on its port until it
- * listens. If it cannot start, the sink is unhealthy from then on (requests refused, logged).
+ * Starts the writer thread on the setup's file and waits until it has opened the store (a store
+ * it cannot open stops the gateway from starting). It compiles the masking engine right after,
+ * on its own core, while the gateway finishes starting.
  */
-export function startThreadSink(setup: WriterSetup): AuditSink {
-  return new ThreadSink(startWorker(new URL('./writer-thread', import.meta.url), setup));
+export async function startThreadSink(setup: WriterSetup): Promise<AuditSink> {
+  const worker = startWorker(new URL('./writer-thread', import.meta.url), setup);
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (m: FromWriter): void => {
+      if (m.t === 'ready') done(resolve);
+      else if (m.t === 'fatal') done(() => reject(new Error(`the audit writer did not start: ${m.error}`)));
+    };
+    const onExit = (): void => done(() => reject(new Error('the audit writer did not start')));
+    const done = (f: () => void): void => {
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      f();
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+  });
+  return new ThreadSink(worker);
 }

@@ -1,6 +1,11 @@
 import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { compileMaskingConfig, compileProfile } from '../masking/compile.ts';
+import {
+  type CompiledMasking,
+  type CompiledProfile,
+  compileMaskingConfig,
+  compileProfile,
+} from '../masking/compile.ts';
 import { type MaskingConfig, profileSchema } from '../masking/config.ts';
 import { createAuditSql } from '../store/index.ts';
 import { signCheckpoint } from './checkpoint.ts';
@@ -35,15 +40,21 @@ export function buildWriter(setup: WriterSetup, db: Database.Database): AuditWri
     db.pragma('wal_autocheckpoint = 16384');
   }
   const keys = { hmacKey: Buffer.from(setup.hmacKey) };
-  const masking = compileMaskingConfig(setup.masking, keys);
-  const recordingProfile =
-    masking.profiles.get(setup.recordingProfile) ??
-    compileProfile(profileSchema.parse({}), keys, { name: setup.recordingProfile });
+  let profiles: { masking: CompiledMasking; recordingProfile: CompiledProfile } | undefined;
+  const compile = (): NonNullable<typeof profiles> => {
+    const masking = compileMaskingConfig(setup.masking, keys);
+    const recordingProfile =
+      masking.profiles.get(setup.recordingProfile) ??
+      compileProfile(profileSchema.parse({}), keys, { name: setup.recordingProfile });
+    return { masking, recordingProfile };
+  };
   const signer = ed25519Signer(setup.origin, createPrivateKey({ key: setup.signingKey, format: 'jwk' }));
   return new AuditWriter({
     sql: createAuditSql(db),
-    masking,
-    recordingProfile,
+    profiles: () => {
+      profiles ??= compile();
+      return profiles;
+    },
     kek: setup.kek === null ? undefined : Buffer.from(setup.kek),
     signCheckpoint: (size, rootHash) => signCheckpoint({ origin: setup.origin, size, rootHash }, signer),
     checkpointEvery: setup.checkpointEvery,

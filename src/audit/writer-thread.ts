@@ -155,3 +155,5 @@ function finish(): void {
   port.close();
 }
 post({ t: 'ready' });
+// The masking engine compiles now, before the first recording needs it.
+setImmediate(() => writer.warm());

@@ -48,10 +48,11 @@ export interface Submission {
 
 export interface WriterOptions {
   sql: AuditSql;
-  /** The compiled masking profiles (keyed with the deployment's HMAC key, as the mask step's). */
-  masking: CompiledMasking;
-  /** The profile recordings are masked with when the server names none. */
-  recordingProfile: CompiledProfile;
+  /**
+   * The compiled masking profiles (keyed with the deployment's HMAC key, as the mask step's) and
+   * the profile recordings get when their server names none: compiled on first use.
+   */
+  profiles: () => { masking: CompiledMasking; recordingProfile: CompiledProfile };
   /** Wraps per-subject keys; required when any server keeps raw copies. */
   kek: Buffer | undefined;
   /** Signs a checkpoint of the tree at `size` with root `root`; returns the signed note. */
@@ -107,14 +108,18 @@ export class AuditWriter {
   write(batch: readonly Submission[]): CheckpointRow[] {
     const prepared = batch.map((s) => this.#prepareSafely(s));
     this.#seal(prepared);
+    return this.#transaction(() => {
+      this.#appendPrepared(prepared);
+      const cp = this.#checkpointIfDue(this.#syncAppender(), false);
+      return cp ? [cp] : [];
+    });
+  }
+
+  /** One IMMEDIATE transaction; if it rolls back, the cached tree no longer matches the store. */
+  #transaction<T>(fn: () => T): T {
     try {
-      return this.#o.sql.appending(() => {
-        this.#appendPrepared(prepared);
-        const cp = this.#checkpointIfDue(this.#syncAppender(), false);
-        return cp ? [cp] : [];
-      });
+      return this.#o.sql.appending(fn);
     } catch (err) {
-      // The transaction rolled back: the cached tree no longer matches the store.
       this.#appender = undefined;
       throw err;
     }
@@ -164,7 +169,10 @@ export class AuditWriter {
       let details: Record<string, unknown> = {};
       if (r.detail !== null) {
         try {
-          details = maskJson(JSON.parse(r.detail), this.#o.recordingProfile).value as Record<string, unknown>;
+          details = maskJson(JSON.parse(r.detail), this.#o.profiles().recordingProfile).value as Record<
+            string,
+            unknown
+          >;
         } catch {
           details = { detail: 'unreadable' };
         }
@@ -190,12 +198,7 @@ export class AuditWriter {
   mirror(): void {
     const { sql } = this.#o;
     if (sql.lastApprovalEventSeq() <= sql.mirroredApprovalSeq()) return;
-    try {
-      sql.appending(() => this.#mirrorApprovals());
-    } catch (err) {
-      this.#appender = undefined;
-      throw err;
-    }
+    this.#transaction(() => this.#mirrorApprovals());
   }
 
   /** Appends events that carry no recording (decisions, erasures, raw views) in one transaction. */
@@ -214,54 +217,49 @@ export class AuditWriter {
     opts: { pruneMasked: boolean; action: Omit<ActionFacts, 'details'> },
   ): ErasureResult {
     const { sql } = this.#o;
-    try {
-      return sql.appending(() => {
-        const seqs = sql.subjectSeqs(subjects);
-        const keysDestroyed = sql.deleteSubjectKeys(subjects);
-        if (keysDestroyed > 0) sql.bumpErasures();
-        const indexRowsRemoved = sql.deleteSubjectIndex(subjects);
-        const recordingsDeleted = opts.pruneMasked ? sql.prunePayloadsOf(seqs, this.#now()) : 0;
-        const result = { exchanges: seqs.length, keysDestroyed, indexRowsRemoved, recordingsDeleted };
-        const facts: ActionFacts = { ...opts.action, details: { ...result } };
-        this.#appendPrepared([
-          { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
-        ]);
-        this.#keys.clear();
-        return { ...result, eventSeq: (this.#appender as MerkleAppender).size - 1 };
-      });
-    } catch (err) {
-      this.#appender = undefined;
-      throw err;
-    }
+    return this.#transaction(() => {
+      const seqs = sql.subjectSeqs(subjects);
+      const keysDestroyed = sql.deleteSubjectKeys(subjects);
+      if (keysDestroyed > 0) sql.bumpErasures();
+      const indexRowsRemoved = sql.deleteSubjectIndex(subjects);
+      const recordingsDeleted = opts.pruneMasked ? sql.prunePayloadsOf(seqs, this.#now()) : 0;
+      const result = { exchanges: seqs.length, keysDestroyed, indexRowsRemoved, recordingsDeleted };
+      const facts: ActionFacts = { ...opts.action, details: { ...result } };
+      this.#appendPrepared([
+        { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
+      ]);
+      this.#keys.clear();
+      return { ...result, eventSeq: (this.#appender as MerkleAppender).size - 1 };
+    });
   }
 
   /** Deletes payloads past their servers' retention and records what went, in one transaction. */
   retain(rules: readonly RetentionRule[], action: Omit<ActionFacts, 'details'>): RetentionResult {
     const { sql } = this.#o;
     const at = this.#now();
-    try {
-      return sql.appending(() => {
-        const deleted: Record<string, { masked: number; raw: number }> = {};
-        let total = 0;
-        for (const r of rules) {
-          const masked =
-            r.maskedBefore === undefined ? 0 : sql.prunePayloads(r.server, r.maskedBefore, 'masked', at);
-          const raw = r.rawBefore === undefined ? 0 : sql.prunePayloads(r.server, r.rawBefore, 'raw', at);
-          if (masked + raw > 0) deleted[r.server] = { masked, raw };
-          total += masked + raw;
-        }
-        if (total > 0) {
-          const facts: ActionFacts = { ...action, details: { deleted } };
-          this.#appendPrepared([
-            { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
-          ]);
-        }
-        return { deleted, total };
-      });
-    } catch (err) {
-      this.#appender = undefined;
-      throw err;
-    }
+    return this.#transaction(() => {
+      const deleted: Record<string, { masked: number; raw: number }> = {};
+      let total = 0;
+      for (const r of rules) {
+        const masked =
+          r.maskedBefore === undefined ? 0 : sql.prunePayloads(r.server, r.maskedBefore, 'masked', at);
+        const raw = r.rawBefore === undefined ? 0 : sql.prunePayloads(r.server, r.rawBefore, 'raw', at);
+        if (masked + raw > 0) deleted[r.server] = { masked, raw };
+        total += masked + raw;
+      }
+      if (total > 0) {
+        const facts: ActionFacts = { ...action, details: { deleted } };
+        this.#appendPrepared([
+          { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
+        ]);
+      }
+      return { deleted, total };
+    });
+  }
+
+  /** Compiles the masking profiles now rather than on the first recording. */
+  warm(): void {
+    this.#o.profiles();
   }
 
   /** Commits a write that changes nothing that matters: whether the store can commit again. */
@@ -271,12 +269,7 @@ export class AuditWriter {
 
   /** Signs a checkpoint now if one is due by time (or `force`), in a transaction of its own. */
   checkpoint(force = false): CheckpointRow | undefined {
-    try {
-      return this.#o.sql.appending(() => this.#checkpointIfDue(this.#syncAppender(), force, true));
-    } catch (err) {
-      this.#appender = undefined;
-      throw err;
-    }
+    return this.#transaction(() => this.#checkpointIfDue(this.#syncAppender(), force, true));
   }
 
   /** The cached tree, rebuilt when another process appended since (the CLI beside a gateway). */
@@ -345,7 +338,8 @@ export class AuditWriter {
         types: {},
       };
     const profile =
-      (rec.profile !== null && this.#o.masking.profiles.get(rec.profile)) || this.#o.recordingProfile;
+      (rec.profile !== null && this.#o.profiles().masking.profiles.get(rec.profile)) ||
+      this.#o.profiles().recordingProfile;
     const frames: RecordedFrame[] = rec.frames.map(([t, d]) => ({ t, data: toBuffer(d) }));
     const body = rec.body === null ? null : toBuffer(rec.body);
     const req = maskRequest(rec.headers, body, profile);

@@ -1,28 +1,13 @@
 import { z } from 'zod';
+import { durationSchema, parseDuration } from '../core/duration.ts';
 
 // The policy file's shape (docs/policy.md). Strict objects everywhere: a misspelt key in a
 // security rule silently ignored (`efect: deny`) is worse than a refusal to load.
 
-const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** `90s`, `15m`, `1h30m`, `2d` (or a number of seconds) → seconds. */
+export { parseDuration };
 
-/** `90s`, `15m`, `1h30m`, `2d` (or a number of seconds) → seconds; undefined when malformed. */
-export function parseDuration(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
-  const m = DURATION.exec(value);
-  if (!m || value.length === 0) return undefined;
-  const [, d, h, min, s] = m.map((x) => Number(x ?? 0)) as [number, number, number, number, number];
-  const total = d * 86_400 + h * 3_600 + min * 60 + s;
-  return total > 0 ? total : undefined;
-}
-
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const seconds = parseDuration(v);
-  if (seconds === undefined) {
-    ctx.addIssue({ code: 'custom', message: `a duration like '30s', '15m', '1h' or '2d', got '${v}'` });
-    return z.NEVER;
-  }
-  return seconds;
-});
+const duration = durationSchema;
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 const patterns = z.array(nonEmpty);
