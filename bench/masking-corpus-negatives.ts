@@ -1,6 +1,7 @@
 // Look-alikes a masker must leave alone: order and invoice numbers, IBANs, cards and national IDs
 // whose check digits fail, version strings (one shaped like an IPv4 address), timestamps, UUIDs,
-// hashes, prices, phone-shaped part numbers, and capitalised words that are also first names.
+// hashes, prices, phone-shaped part numbers, capitalised words that are also first names, and
+// country names in prose.
 // Every template here yields no labelled span: anything the masker finds in them is a false positive.
 
 import type { Random } from '../demo/crm/random.ts';
@@ -72,6 +73,50 @@ const CAPITALISED = [
   'Please Read the Terms of Service before you Sign Up.',
   'Die Bestellung liegt bei Hermes, Abholung ab Montag möglich.',
   'Le service Client Orange a répondu Lundi matin.',
+];
+
+// Countries in prose: where goods go, where a team sits. Not an address, so not masked.
+const COUNTRY_PROSE: Readonly<Record<'en' | 'de' | 'fr', readonly string[]>> = {
+  en: [
+    'Germany',
+    'France',
+    'Spain',
+    'Italy',
+    'Poland',
+    'Sweden',
+    'Netherlands',
+    'Portugal',
+    'Austria',
+    'Ireland',
+  ],
+  de: ['Deutschland', 'Österreich', 'Schweiz', 'Frankreich', 'Polen'],
+  fr: ['France', 'Belgique', 'Suisse', 'Espagne', 'Italie'],
+};
+const countries = (r: Random, lang: 'en' | 'de' | 'fr'): [string, string] => {
+  const a = r.pick(COUNTRY_PROSE[lang]);
+  let b = r.pick(COUNTRY_PROSE[lang]);
+  if (b === a) b = COUNTRY_PROSE[lang].find((x) => x !== a) as string;
+  return [a, b];
+};
+/** Added after the first published figures: appended to the corpus, so earlier samples stay as they were. */
+export const LATER_NEGATIVE_TEMPLATES: readonly Template[] = [
+  t('neg-en-countries', 'en', ({ r }) => {
+    const [a, b] = countries(r, 'en');
+    return r.pick([
+      () => s`Shipping to ${a} takes ${r.int(2, 9)} days; ${b} follows next month.`,
+      () => s`Our teams in ${a} and ${b} meet every Monday.`,
+      () => s`The conference moves from ${a} to ${b} in ${r.int(2026, 2029)}.`,
+      () => s`Prices for ${a} include VAT; ${b} is billed without it.`,
+    ])();
+  }),
+  t('neg-de-countries', 'de', ({ r }) => {
+    const [a, b] = countries(r, 'de');
+    return s`Der Versand nach ${a} dauert ${r.int(2, 9)} Werktage, nach ${b} etwas länger.`;
+  }),
+  t('neg-fr-countries', 'fr', ({ r }) => {
+    const [a, b] = countries(r, 'fr');
+    return s`Livraison gratuite en ${a} et en ${b} dès ${price(r, 'fr')}.`;
+  }),
 ];
 
 const badIdTemplates = (Object.keys(BAD_ID_SENTENCES) as Exclude<Lang, 'en'>[]).map((lang) =>

@@ -4,6 +4,7 @@
 import { s, type Template, template } from './masking-corpus-build.ts';
 import {
   address,
+  addressWithCountry,
   card,
   dateOfBirth,
   email,
@@ -219,4 +220,15 @@ export const SENTENCE_TEMPLATES: readonly Template[] = [
     'sv',
     ({ r, c }) => s`IP-adress ${ipv4(r)} blockerades efter fem misslyckade inloggningar av ${email(r, c)}.`,
   ),
+];
+
+/** Added after the first published figures: appended to the corpus, so earlier samples stay as they were. */
+export const LATER_SENTENCE_TEMPLATES: readonly Template[] = [
+  t(
+    'en-letter-country',
+    'en',
+    ({ r, c }) =>
+      s`Please post the signed contract to:\n${person(r, c)}\n${addressWithCountry(r, c, 'en')}\nThank you.`,
+  ),
+  t('de-address-country', 'de', ({ r, c }) => s`Neue Anschrift: ${addressWithCountry(r, c, 'de')}`),
 ];

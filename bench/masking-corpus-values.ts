@@ -526,6 +526,28 @@ export function address(r: Random, c: Customer, lang = ''): Labelled {
   return label('ADDRESS', `${street}, ${postalCode} ${city}`);
 }
 
+/** Each customer country in English and as it names itself. */
+export const COUNTRY_NAMES: Readonly<Record<CountryCode, { readonly en: string; readonly own: string }>> = {
+  DE: { en: 'Germany', own: 'Deutschland' },
+  FR: { en: 'France', own: 'France' },
+  ES: { en: 'Spain', own: 'España' },
+  IT: { en: 'Italy', own: 'Italia' },
+  NL: { en: 'Netherlands', own: 'Nederland' },
+  PL: { en: 'Poland', own: 'Polska' },
+  SE: { en: 'Sweden', own: 'Sverige' },
+};
+
+/**
+ * A full postal address that ends in its country, on one line or as a block of lines: the
+ * country is part of the address (a country alone in prose is not; see the negatives).
+ */
+export function addressWithCountry(r: Random, c: Customer, lang: string): Labelled {
+  const { street, postalCode, city, country } = c.address;
+  const name = lang === 'en' ? COUNTRY_NAMES[country].en : COUNTRY_NAMES[country].own;
+  const lines = [street, `${postalCode} ${city}`, r.next() < 0.5 ? name : name.toUpperCase()];
+  return label('ADDRESS', lines.join(r.next() < 0.5 ? ', ' : '\n'));
+}
+
 /** An ISO 8601 timestamp from 2023-2025: log noise, never a date of birth. */
 export function timestamp(r: Random): string {
   return `${r.int(2023, 2025)}-${pad(r.int(1, 12), 2)}-${pad(r.int(1, 28), 2)}T${pad(r.int(0, 23), 2)}:${pad(r.int(0, 59), 2)}:${pad(r.int(0, 59), 2)}.${pad(r.int(0, 999), 3)}Z`;

@@ -8,8 +8,8 @@ import { type Customer, generateCustomers } from '../demo/crm/data.ts';
 import type { CountryCode } from '../demo/crm/locales.ts';
 import { createRandom } from '../demo/crm/random.ts';
 import type { CorpusSpan, Lang, SampleKind, Template } from './masking-corpus-build.ts';
-import { NEGATIVE_TEMPLATES } from './masking-corpus-negatives.ts';
-import { SENTENCE_TEMPLATES } from './masking-corpus-sentences.ts';
+import { LATER_NEGATIVE_TEMPLATES, NEGATIVE_TEMPLATES } from './masking-corpus-negatives.ts';
+import { LATER_SENTENCE_TEMPLATES, SENTENCE_TEMPLATES } from './masking-corpus-sentences.ts';
 import { JSON_TEMPLATES, LOG_TEMPLATES } from './masking-corpus-structured.ts';
 import { isValidPhone, withValidPolishIban } from './masking-corpus-values.ts';
 
@@ -32,11 +32,21 @@ export interface CorpusOptions {
 export const DEFAULT_CORPUS_SIZE = 2400;
 export const DEFAULT_CORPUS_SEED = 0x5eed_0006;
 
+/**
+ * Templates added after figures were first published (countries in and out of addresses). They
+ * come last and draw from a PRNG of their own, after the others: every earlier sample stays the
+ * same, so figures before and after a detector change are on the same samples.
+ */
+const LATER_TEMPLATES: readonly Template[] = [...LATER_SENTENCE_TEMPLATES, ...LATER_NEGATIVE_TEMPLATES];
+/** Samples per later template, per 2,400 samples of corpus. */
+const LATER_SHARE = 16 / 2400;
+
 export const CORPUS_TEMPLATES: readonly Template[] = [
   ...SENTENCE_TEMPLATES,
   ...JSON_TEMPLATES,
   ...LOG_TEMPLATES,
   ...NEGATIVE_TEMPLATES,
+  ...LATER_TEMPLATES,
 ];
 
 /** Share of each shape in the corpus: mostly prose, with enough structure and noise to matter. */
@@ -70,24 +80,27 @@ export function generateMaskingCorpus(options: CorpusOptions = {}): CorpusSample
     byCountry.set(c.address.country, [...(byCountry.get(c.address.country) ?? []), c]);
 
   const samples: CorpusSample[] = [];
+  const add = (template: Template, rng: typeof r): void => {
+    const pool =
+      template.lang === 'en' ? customers : (byCountry.get(LANG_COUNTRY[template.lang]) ?? customers);
+    const built = template.make({ r: rng, c: rng.pick(pool), other: rng.pick(customers) });
+    samples.push({
+      full_text: built.text,
+      spans: built.spans.map((span) => ({ ...span })),
+      template_id: CORPUS_TEMPLATES.indexOf(template),
+      metadata: { template: template.name, language: template.lang, kind: template.kind },
+    });
+  };
   const kinds = Object.keys(KIND_SHARE) as SampleKind[];
   for (const kind of kinds) {
-    const templates = CORPUS_TEMPLATES.filter((t) => t.kind === kind);
+    const templates = CORPUS_TEMPLATES.filter((t) => t.kind === kind && !LATER_TEMPLATES.includes(t));
     const count = Math.round(size * KIND_SHARE[kind]);
     // Round-robin over the templates so even a small corpus uses every one of them.
-    for (let i = 0; i < count; i++) {
-      const template = templates[i % templates.length] as Template;
-      const pool =
-        template.lang === 'en' ? customers : (byCountry.get(LANG_COUNTRY[template.lang]) ?? customers);
-      const built = template.make({ r, c: r.pick(pool), other: r.pick(customers) });
-      samples.push({
-        full_text: built.text,
-        spans: built.spans.map((span) => ({ ...span })),
-        template_id: CORPUS_TEMPLATES.indexOf(template),
-        metadata: { template: template.name, language: template.lang, kind },
-      });
-    }
+    for (let i = 0; i < count; i++) add(templates[i % templates.length] as Template, r);
   }
+  const later = createRandom(seed ^ 0x1a7e5);
+  const perLater = Math.max(1, Math.round(size * LATER_SHARE));
+  for (const template of LATER_TEMPLATES) for (let i = 0; i < perLater; i++) add(template, later);
   // Interleave the shapes (deterministically) so a truncated run still sees all of them.
   for (let i = samples.length - 1; i > 0; i--) {
     const j = r.int(0, i);

@@ -1,8 +1,11 @@
 // Masking throughput: a realistic MCP tools/call result (the demo CRM's customers as text content
 // and as structuredContent, ~75 KB, one finding every ~38 bytes) masked with the default profile,
 // against baselines measured in the same run: JSON.parse + JSON.stringify alone, and a naive
-// parse → regex → validate → stringify masker. Also the CSV export, the same customers as prose,
-// and a result with no personal data.
+// parse → regex → validate → stringify masker. Also the gateway's own path on the answer bytes
+// (upstream-http: bytes → parse → maskMessage → stringify → bytes) for the CRM result and for
+// `npm run bench`'s customer payload (bench/fake-customers.ts: 516 records, every value distinct
+// but the names, JSON inside a text block only), small results, the CSV export, the same
+// customers as prose, and a result with no personal data.
 //
 //   node --import tsx bench/masking-speed.ts [--iterations N]
 
@@ -17,6 +20,7 @@ import { profileSchema } from '../src/masking/config.ts';
 import { maskText } from '../src/masking/engine.ts';
 import { createKeyedHash } from '../src/masking/hmac.ts';
 import { maskMessage } from '../src/masking/message.ts';
+import { fakeCustomers } from './fake-customers.ts';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '400' } } });
 const ITERATIONS = Number(values.iterations);
@@ -35,6 +39,37 @@ let count = 1;
 while (JSON.stringify(toolResult(count + 1)).length <= TARGET_BYTES) count++;
 const message = toolResult(count);
 const raw = JSON.stringify(message);
+const rawBytes = Buffer.from(raw);
+// What the bench upstream answers to `customer {bytes: 65536}` (SDK v1 key order).
+const benchBytes = Buffer.from(
+  JSON.stringify({
+    result: { content: [{ type: 'text', text: fakeCustomers(65_536) }] },
+    jsonrpc: '2.0',
+    id: 3,
+  }),
+);
+// Small answers, the shape of most calls: a lookup with four findings, and one with none.
+const smallBytes = Buffer.from(
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: 11,
+    result: {
+      content: [
+        {
+          type: 'text',
+          text: 'Customer Jane Doe, jane.doe@example.com, +49 30 12345678, lives at Lindenstraße 12, 10115 Berlin.',
+        },
+      ],
+    },
+  }),
+);
+const quietBytes = Buffer.from(
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: 12,
+    result: { content: [{ type: 'text', text: 'build ok: 12 files changed, 3 warnings' }] },
+  }),
+);
 const customers = generateCustomers({ count });
 // The CSV export (demo export_customers: a header row, then one customer per line) and the
 // same customers as prose, where only the free-text detectors can find them.
@@ -84,17 +119,21 @@ const profile = compileProfile(profileSchema.parse({}), { hmacKey: randomBytes(3
 const ROUNDS = 5;
 
 /** CPU milliseconds per call (user + system), best of ROUNDS rounds: other processes only add. */
-function cpuPerCall(fn: () => void): number {
-  for (let i = 0; i < Math.min(ITERATIONS, 100); i++) fn();
+function cpuPerCall(fn: () => void, iterations: number): number {
+  for (let i = 0; i < Math.min(iterations, 100); i++) fn();
   let best = Number.POSITIVE_INFINITY;
   for (let round = 0; round < ROUNDS; round++) {
     const start = process.cpuUsage();
-    for (let i = 0; i < ITERATIONS; i++) fn();
+    for (let i = 0; i < iterations; i++) fn();
     const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) / 1000 / ITERATIONS);
+    best = Math.min(best, (used.user + used.system) / 1000 / iterations);
   }
   return best;
 }
+
+/** What transport/upstream-http does with a JSON answer when masking is on. */
+const maskAnswer = (bytes: Buffer): Buffer =>
+  Buffer.from(JSON.stringify(maskMessage(JSON.parse(bytes.toString('utf8')) as JsonRpcMessage, profile).msg));
 
 // The naive masker DESIGN.md measured: every string through a list of regexes, then validators.
 const NAIVE = [
@@ -120,8 +159,8 @@ function naiveWalk(v: unknown): unknown {
 }
 
 const rows: [string, number, number][] = [];
-const measure = (name: string, bytes: number, fn: () => void): void => {
-  const ms = cpuPerCall(fn);
+const measure = (name: string, bytes: number, fn: () => void, iterations = ITERATIONS): void => {
+  const ms = cpuPerCall(fn, iterations);
   rows.push([name, ms, bytes / 1e6 / (ms / 1000)]);
 };
 
@@ -130,6 +169,27 @@ measure('maskMessage (parsed message in, masked message out)', raw.length, () =>
 );
 measure('parse → maskMessage → stringify', raw.length, () =>
   JSON.stringify(maskMessage(JSON.parse(raw) as JsonRpcMessage, profile).msg),
+);
+measure('gateway: answer bytes → masked bytes (CRM result)', rawBytes.length, () => maskAnswer(rawBytes));
+measure(
+  `gateway: answer bytes → masked bytes (npm run bench customer, ${(benchBytes.length / 1000).toFixed(1)} KB)`,
+  benchBytes.length,
+  () => maskAnswer(benchBytes),
+);
+measure('  baseline: its bytes → parse → stringify → bytes', benchBytes.length, () =>
+  Buffer.from(JSON.stringify(JSON.parse(benchBytes.toString('utf8')))),
+);
+measure(
+  `gateway: a small result, 4 findings (${smallBytes.length} bytes)`,
+  smallBytes.length,
+  () => maskAnswer(smallBytes),
+  ITERATIONS * 50,
+);
+measure(
+  `gateway: a small result, none (${quietBytes.length} bytes)`,
+  quietBytes.length,
+  () => maskAnswer(quietBytes),
+  ITERATIONS * 200,
 );
 measure('baseline: JSON.parse + JSON.stringify', raw.length, () => JSON.stringify(JSON.parse(raw)));
 measure('baseline: naive parse → regex → validate → stringify', raw.length, () =>
@@ -174,8 +234,8 @@ console.log(
   `tools/call result: ${count} customers, ${(raw.length / 1000).toFixed(1)} KB, ${findings} findings; CSV ${(csv.length / 1000).toFixed(1)} KB, prose ${(prose.length / 1000).toFixed(1)} KB; ${ITERATIONS} iterations × ${ROUNDS} rounds, best round, process CPU time`,
 );
 console.log('');
-console.log(`${'case'.padEnd(62)} ${'ms/call'.padStart(8)} ${'MB/s'.padStart(8)}`);
+console.log(`${'case'.padEnd(72)} ${'ms/call'.padStart(8)} ${'MB/s'.padStart(8)}`);
 for (const [name, ms, mbs] of rows)
   console.log(
-    `${name.padEnd(62)} ${ms.toFixed(3).padStart(8)} ${(mbs > 0 ? mbs.toFixed(1) : '–').padStart(8)}`,
+    `${name.padEnd(72)} ${(ms >= 0.1 ? ms.toFixed(3) : ms.toPrecision(3)).padStart(8)} ${(mbs > 0 ? mbs.toFixed(1) : '–').padStart(8)}`,
   );

@@ -59,37 +59,52 @@ function indexRules(rules: readonly FieldRule[]): FieldRuleIndex {
     if (key === undefined) wild.push(rule);
     else byKey.set(key, [...(byKey.get(key) ?? []), rule]);
   }
-  // Raw key → candidate rules. Object keys are schema names, few and repeated; bounded anyway.
-  const cache = new Map<string, readonly FieldRule[]>();
+  // Raw key → what decides its rule. Object keys are schema names, few and repeated; bounded anyway.
+  // Most keys need no look at their parents (a one-name rule such as `email`, or no rule at all):
+  // their answer is kept outright.
+  interface KeyRules {
+    readonly candidates: readonly FieldRule[];
+    /** The rule whatever the parents are (null: none); undefined when the parents decide. */
+    readonly fixed: FieldRule | null | undefined;
+  }
+  const cache = new Map<string, KeyRules>();
   const none: readonly FieldRule[] = [];
-  return {
-    size: rules.length,
-    find(stack: readonly Step[], key: string): FieldRule | undefined {
-      let candidates = cache.get(key);
-      if (candidates === undefined) {
-        candidates = byKey.get(normaliseKey(key)) ?? none;
-        if (!mayBePersonal(key)) {
-          if (cache.size >= MAX_CACHED_KEYS) cache.clear();
-          cache.set(key, candidates);
-        }
-      }
-      // Explicit rules (`fields`) first, then the name lists. A one-name rule (`email`) matched
-      // when the key did; longer ones check the parents.
-      for (const rule of candidates) if (rule.explicit && reaches(rule, stack)) return rule;
-      for (const rule of wild) if (matchPath(rule.path, stack)) return rule;
-      for (const rule of candidates) if (!rule.explicit && reaches(rule, stack)) return rule;
-      // SCIM and similar shapes: `emails[0].value`, `passport.number` are the email, the passport.
-      if (VALUE_KEYS.has(normaliseKey(key))) {
-        for (let i = stack.length - 2; i >= 0; i--) {
-          const parent = stack[i];
-          if (typeof parent !== 'string') continue;
-          for (const rule of byKey.get(normaliseKey(parent)) ?? none) if (isSingleName(rule)) return rule;
-          break;
-        }
-      }
-      return undefined;
-    },
+  const rulesOf = (key: string): KeyRules => {
+    const normal = normaliseKey(key);
+    const candidates = byKey.get(normal) ?? none;
+    let fixed: FieldRule | null | undefined;
+    if (wild.length === 0 && !VALUE_KEYS.has(normal) && candidates.every(isSingleName))
+      fixed = candidates.find((r) => r.explicit) ?? candidates[0] ?? null;
+    return { candidates, fixed };
   };
+  function find(stack: readonly Step[], key: string): FieldRule | undefined {
+    let rules = cache.get(key);
+    if (rules === undefined) {
+      rules = rulesOf(key);
+      if (!mayBePersonal(key)) {
+        if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+        cache.set(key, rules);
+      }
+    }
+    if (rules.fixed !== undefined) return rules.fixed ?? undefined;
+    const { candidates } = rules;
+    // Explicit rules (`fields`) first, then the name lists. A one-name rule (`email`) matched
+    // when the key did; longer ones check the parents.
+    for (const rule of candidates) if (rule.explicit && reaches(rule, stack)) return rule;
+    for (const rule of wild) if (matchPath(rule.path, stack)) return rule;
+    for (const rule of candidates) if (!rule.explicit && reaches(rule, stack)) return rule;
+    // SCIM and similar shapes: `emails[0].value`, `passport.number` are the email, the passport.
+    if (VALUE_KEYS.has(normaliseKey(key))) {
+      for (let i = stack.length - 2; i >= 0; i--) {
+        const parent = stack[i];
+        if (typeof parent !== 'string') continue;
+        for (const rule of byKey.get(normaliseKey(parent)) ?? none) if (isSingleName(rule)) return rule;
+        break;
+      }
+    }
+    return undefined;
+  }
+  return { size: rules.length, find };
 }
 
 function listRules(names: readonly string[], type: EntityType, detector: string): FieldRule[] {

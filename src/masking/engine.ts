@@ -62,12 +62,13 @@ export function stringifyLike(value: unknown, original: string): string {
 
 /**
  * Where JSON starts in text that ends with it ("Summarize this customer:\n\n{…}", "payload={…}"),
- * or -1. Only a few candidate openings are tried, each after whitespace, ':' or '='.
+ * and the parsed JSON; undefined when there is none. Only a few candidate openings are tried, each
+ * after whitespace, ':' or '='.
  */
-export function embeddedJsonStart(text: string): number {
+function findEmbeddedJson(text: string): { at: number; value: unknown } | undefined {
   const trimmed = text.trimEnd();
   const close = trimmed.charCodeAt(trimmed.length - 1);
-  if (close !== 125 && close !== 93) return -1;
+  if (close !== 125 && close !== 93) return undefined;
   const open = close === 125 ? '{' : '[';
   let tries = 0;
   for (let i = text.indexOf(open, 1); i !== -1 && tries < 3; i = text.indexOf(open, i + 1)) {
@@ -75,18 +76,25 @@ export function embeddedJsonStart(text: string): number {
     if (before !== 10 && before !== 32 && before !== 9 && before !== 58 && before !== 61) continue;
     tries++;
     try {
-      JSON.parse(text.slice(i));
-      return i;
+      return { at: i, value: JSON.parse(text.slice(i)) as unknown };
     } catch {
       // not JSON from here: try the next opening
     }
   }
-  return -1;
+  return undefined;
 }
 
-/** Masks JSON parsed from a string by field; undefined when it held digits JSON.parse lost. */
+/** Where JSON starts in text that ends with it, or -1 (see findEmbeddedJson). */
+export const embeddedJsonStart = (text: string): number => findEmbeddedJson(text)?.at ?? -1;
+
+/**
+ * Masks JSON parsed from a string by field; undefined when it held digits JSON.parse lost. The
+ * parsed value belongs to this call alone, so it is masked in place (run.inText > 0): no copy of
+ * every object on the way, only a count of what changed.
+ */
 function maskParsed(run: MaskRun, parsed: unknown, text: string, path: string): string | undefined {
   const before = run.findings.length;
+  const writes = run.writes;
   const lossy = run.lossy;
   run.lossy = false;
   run.inText++;
@@ -94,7 +102,7 @@ function maskParsed(run: MaskRun, parsed: unknown, text: string, path: string): 
   run.inText--;
   const lost = run.lossy;
   run.lossy = lossy;
-  if (!lost) return run.findings.length === before || masked === parsed ? text : stringifyLike(masked, text);
+  if (!lost) return run.writes === writes && masked === parsed ? text : stringifyLike(masked, text);
   // Re-serialising would change digits JSON.parse could not hold: the caller masks it as text.
   run.findings.length = before;
   return undefined;
@@ -119,11 +127,10 @@ export function maskString(run: MaskRun, text: string, path: string): string {
   }
   if (run.profile.jsonInText) {
     // Prose followed by JSON (a prompt quoting a record, a log line with a payload).
-    const at = embeddedJsonStart(text);
-    if (at > 0) {
-      const json = text.slice(at);
-      const masked = maskParsed(run, JSON.parse(json) as unknown, json, path);
-      if (masked !== undefined) return maskBySpans(run, text.slice(0, at), path, 0) + masked;
+    const found = findEmbeddedJson(text);
+    if (found !== undefined && found.at > 0) {
+      const masked = maskParsed(run, found.value, text.slice(found.at), path);
+      if (masked !== undefined) return maskBySpans(run, text.slice(0, found.at), path, 0) + masked;
     }
   }
   if (text.length > 32 && text.includes('\n')) {
@@ -179,6 +186,8 @@ export function maskValue(run: MaskRun, value: unknown, path: string, stack: Ste
   if (typeof value === 'number' && run.inText > 0) return maskNumberInText(run, value, path);
   if (value === null || typeof value !== 'object') return value;
   const { fields } = run.profile;
+  // JSON parsed out of a string is ours alone: changed in place. Anything else is copied on write.
+  const inPlace = run.inText > 0;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -186,19 +195,26 @@ export function maskValue(run: MaskRun, value: unknown, path: string, stack: Ste
       stack.push(i);
       const key = findKey(stack);
       const rule = key === undefined || fields.size === 0 ? undefined : fields.find(stack, key);
+      const itemPath = `${path}[${i}]`;
       const masked = rule
-        ? maskByRule(run, rule, item, `${path}[${i}]`, stack)
-        : maskValue(run, item, `${path}[${i}]`, stack);
+        ? maskByRule(run, rule, item, itemPath, stack)
+        : maskValue(run, item, itemPath, stack);
       stack.pop();
       if (masked !== item) {
-        copy ??= value.slice();
-        copy[i] = masked;
+        if (inPlace) {
+          value[i] = masked;
+          run.writes++;
+        } else {
+          copy ??= value.slice();
+          copy[i] = masked;
+        }
       }
     }
     return copy ?? value;
   }
   const obj = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
+  let renamed: [string, string, unknown][] | undefined;
   for (const key in obj) {
     if (!Object.hasOwn(obj, key)) continue;
     const item = obj[key];
@@ -212,11 +228,28 @@ export function maskValue(run: MaskRun, value: unknown, path: string, stack: Ste
     stack.pop();
     // A finding in a key itself is reported at `<path>~` (the JSONPath-plus notation for names).
     const newKey = info.maybePii ? maskString(run, key, `${childPath}~`) : key;
-    if (masked !== item || newKey !== key) {
-      copy ??= { ...obj };
-      if (newKey !== key) delete copy[key];
-      setOwn(copy, newKey, masked);
+    if (newKey !== key) {
+      renamed ??= [];
+      renamed.push([key, newKey, masked]);
+    } else if (masked !== item) {
+      if (inPlace) {
+        obj[key] = masked;
+        run.writes++;
+      } else {
+        copy ??= { ...obj };
+        setOwn(copy, key, masked);
+      }
     }
+  }
+  // Renamed keys go last, as a copy would have them; not while the loop still walks the keys.
+  if (renamed !== undefined) {
+    if (!inPlace) copy ??= { ...obj };
+    const target = copy ?? obj;
+    for (const [key, newKey, masked] of renamed) {
+      delete target[key];
+      setOwn(target, newKey, masked);
+    }
+    run.writes++;
   }
   return copy ?? value;
 }

@@ -1,9 +1,11 @@
 // Masking an MCP message going server → client, both eras (2024-11-05 … 2025-11-25 and
-// 2026-07-28). Content-carrying fields are masked by what they are: text blocks as text (JSON
-// inside by field), structuredContent and log data as JSON (type-preserving), resource contents,
-// prompt and sampling messages, elicitation requests, completion values, error message and data,
-// and 2026-07-28 `input_required` results' embedded requests. Unknown fields under result/params
-// are walked as data: anything unrecognised is treated as possibly personal.
+// 2026-07-28); a client → server request masks the same way (its `arguments` as data), for a
+// masked recording of what was asked. Content-carrying fields are masked by what they are: text
+// blocks as text (JSON inside by field), structuredContent and log data as JSON
+// (type-preserving), resource contents, prompt and sampling messages, elicitation requests,
+// completion values, error message and data, and 2026-07-28 `input_required` results' embedded
+// requests. Unknown fields under result/params are walked as data: anything unrecognised is
+// treated as possibly personal.
 //
 // Left alone, as protocol: jsonrpc, id, method, protocolVersion, capabilities, server/client
 // info, cursors, `requestState` (opaque, the server verifies it on re-entry, so it must come
@@ -26,7 +28,7 @@ const PROTOCOL: ReadonlySet<string> = new Set(
     'isError progressToken progress total level hasMore mode elicitationId modelPreferences ' +
     'includeContext maxTokens temperature stopSequences toolChoice requestId taskId status ttl ' +
     'pollInterval createdAt lastUpdatedAt role type mimeType size annotations icons inputSchema ' +
-    'outputSchema arguments name method task execution model stopReason action signature'
+    'outputSchema name method task execution model stopReason action signature'
   ).split(' '),
 );
 const TEXT: ReadonlySet<string> = new Set(

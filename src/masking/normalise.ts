@@ -4,11 +4,35 @@
 
 import type { EntityType } from './types.ts';
 
-const NOT_DIGIT = /\D/g;
 const NOT_ALNUM = /[^A-Za-z0-9]/g;
 const SPACES = /\s+/g;
 const NON_ASCII = /[\u0080-\uffff]/;
 const ODD_SPACE = /\s\s|[\t\n\r\u00a0]/;
+
+/** Whether every character is a digit (or, with `upper`, a digit or A–Z): already normal. */
+function plain(value: string, upper: boolean): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (upper && c >= 65 && c <= 90))) return false;
+  }
+  return true;
+}
+
+/** The digits of `value`, in runs (a phone is three or four of them), without a regex. */
+function digitsOf(value: string): string {
+  let out = '';
+  let from = -1;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (from === -1) from = i;
+    } else if (from !== -1) {
+      out += value.slice(from, i);
+      from = -1;
+    }
+  }
+  return from === -1 ? out : out + value.slice(from);
+}
 
 export function normaliseValue(type: EntityType, value: string): string {
   switch (type) {
@@ -17,12 +41,12 @@ export function normaliseValue(type: EntityType, value: string): string {
       return value.trim().toLowerCase();
     case 'PHONE':
     case 'CREDIT_CARD':
-      return value.replace(NOT_DIGIT, '');
+      return plain(value, false) ? value : digitsOf(value);
     case 'IBAN':
     case 'NATIONAL_ID':
     case 'PASSPORT':
     case 'ID_CARD':
-      return value.replace(NOT_ALNUM, '').toUpperCase();
+      return plain(value, true) ? value : value.replace(NOT_ALNUM, '').toUpperCase();
     case 'MAC_ADDRESS':
       return value.replace(NOT_ALNUM, '').toLowerCase();
     case 'PERSON':

@@ -13,21 +13,35 @@ export const pseudonym = (type: EntityType, valueHash: string): string => `${typ
 const isAlnum = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0;
 
-/** Stars every letter and digit except the last `keep` of them; separators stay where they were. */
+/**
+ * Stars every letter and digit except the last `keep` of them; separators stay where they were.
+ * Built from runs (kept slices, `*` repeats), not a character at a time: a string grown one
+ * character at a time is a deep rope that JSON.stringify must flatten again.
+ */
+const STARS: readonly string[] = Array.from({ length: 33 }, (_, n) => '*'.repeat(n));
+const stars = (n: number): string => (n < STARS.length ? (STARS[n] as string) : '*'.repeat(n));
+
 function starAllBut(value: string, keep: number, skipLeading = 0): string {
+  const n = value.length;
   let alnum = 0;
-  for (let i = 0; i < value.length; i++) if (isAlnum(value.charCodeAt(i))) alnum++;
-  let seen = 0;
+  for (let i = 0; i < n; i++) if (isAlnum(value.charCodeAt(i))) alnum++;
+  const last = alnum - keep;
   let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (!isAlnum(c)) out += value[i];
-    else {
-      seen++;
-      out += seen <= skipLeading || seen > alnum - keep ? value[i] : '*';
+  let from = 0;
+  let run = 0;
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    const star = isAlnum(value.charCodeAt(i)) && ++seen > skipLeading && seen <= last;
+    if (star) {
+      if (run === 0 && i > from) out += value.slice(from, i);
+      run++;
+      from = i + 1;
+    } else if (run > 0) {
+      out += stars(run);
+      run = 0;
     }
   }
-  return out;
+  return run > 0 ? out + stars(run) : from < n ? out + value.slice(from) : out;
 }
 
 function partialEmail(value: string): string {
@@ -36,15 +50,40 @@ function partialEmail(value: string): string {
   return `${value[0]}***${value.slice(at)}`;
 }
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
 /** `+49 *** ***12`: the calling code and the last two digits. */
 function partialPhone(value: string): string {
-  const digits = value.replace(/\D/g, '');
-  const tail = digits.slice(-2);
-  if (value.trimStart().startsWith('+')) {
-    const code = /^\s*\+\s*(\d{1,3})(?=\D)/.exec(value)?.[1] ?? digits.slice(0, 2);
-    return `+${code} *** ***${tail}`;
+  const n = value.length;
+  let last = -1;
+  let before = -1;
+  for (let i = n - 1; i >= 0 && before === -1; i--)
+    if (isDigit(value.charCodeAt(i))) {
+      if (last === -1) last = i;
+      else before = i;
+    }
+  const tail = before === -1 ? (last === -1 ? '' : value[last]) : `${value[before]}${value[last]}`;
+  let at = 0;
+  const first = value.charCodeAt(0);
+  if (first !== 43) {
+    // Leading white space is rare: the general form handles it.
+    if (first > 32 && first < 127) return `*** ***${tail}`;
+    at = value.length - value.trimStart().length;
+    if (value.charCodeAt(at) !== 43) return `*** ***${tail}`;
   }
-  return `*** ***${tail}`;
+  // The calling code: one to three digits after the `+` (spaces allowed), then a non-digit.
+  let i = at + 1;
+  while (i < n && (value.charCodeAt(i) === 32 || /\s/.test(value.charAt(i)))) i++;
+  let j = i;
+  while (j < n && isDigit(value.charCodeAt(j))) j++;
+  let code: string;
+  if (j > i && j - i <= 3 && j < n) code = value.slice(i, j);
+  else {
+    // No separate calling code: the first two digits.
+    code = '';
+    for (let k = 0; k < n && code.length < 2; k++) if (isDigit(value.charCodeAt(k))) code += value[k];
+  }
+  return `+${code} *** ***${tail}`;
 }
 
 function partialDate(value: string): string {

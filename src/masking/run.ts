@@ -18,6 +18,8 @@ export interface MaskRun {
   inText: number;
   /** That JSON held an integer beyond 2^53, whose digits JSON.parse has already lost. */
   lossy: boolean;
+  /** Values changed in place in JSON parsed out of a string (which is then re-serialised). */
+  writes: number;
 }
 
 export const createRun = (profile: CompiledProfile): MaskRun => ({
@@ -27,6 +29,7 @@ export const createRun = (profile: CompiledProfile): MaskRun => ({
   reportOnly: false,
   inText: 0,
   lossy: false,
+  writes: 0,
 });
 
 /** Records one finding and returns what replaces the value. */

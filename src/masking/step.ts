@@ -50,15 +50,20 @@ export function attachMasking(ex: Exchange): void {
     first?.method === 'tools/call' && typeof first.params?.name === 'string' ? first.params.name : undefined;
   const profile = selectProfile(masking.compiled, server, tool, ex.identity?.groups);
   if (!profile) return;
-  const findings: Finding[] = [];
+  let findings: Finding[] = [];
   ex.findings = findings;
   ex.maskingExempt = profile.exempt;
   ex.maskingProfile = profile.name;
   addOutbound(ex, (msg: JsonRpcMessage): JsonRpcMessage => {
     const r = maskMessage(msg, profile);
-    for (const f of r.findings) {
-      if (findings.length < MAX_FINDINGS) findings.push(f);
-    }
+    if (findings.length === 0 && r.findings.length <= MAX_FINDINGS) {
+      // Most exchanges carry one message: its findings are kept as they are, not copied.
+      findings = r.findings;
+      ex.findings = findings;
+    } else
+      for (const f of r.findings) {
+        if (findings.length < MAX_FINDINGS) findings.push(f);
+      }
     ex.findingCount += r.findings.length;
     return r.msg;
   });

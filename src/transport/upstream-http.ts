@@ -231,16 +231,18 @@ export function createHttpUpstream(
               return;
             }
             let buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+            let parsed: unknown;
             if (outbound && size > 0) {
               const rewritten = rewriteJson(buf, outbound);
               if (rewritten === undefined) {
                 finish(new GatewayError('CUSTOS_UNMASKABLE', { detail: `server '${name}'` }));
                 return;
               }
-              buf = rewritten;
+              buf = rewritten.bytes;
+              parsed = rewritten.msg;
               size = buf.length;
             }
-            if (size > 0 && size <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf);
+            if (size > 0 && size <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf, parsed);
             if (status >= 400) ex.outcome = 'error';
             out['content-length'] = String(size);
             writeHead(ex, status, out);
@@ -304,30 +306,41 @@ function rewriteData(outbound: (m: JsonRpcMessage) => JsonRpcMessage): (data: st
   };
 }
 
-/** Applies `outbound` to a JSON answer (one message or a batch); undefined when it is not JSON. */
-function rewriteJson(buf: Buffer, outbound: (m: JsonRpcMessage) => JsonRpcMessage): Buffer | undefined {
+/**
+ * Applies `outbound` to a JSON answer (one message or a batch): the new bytes, and the message(s)
+ * they hold, so nothing parses them again. Undefined when the answer is not JSON.
+ */
+function rewriteJson(
+  buf: Buffer,
+  outbound: (m: JsonRpcMessage) => JsonRpcMessage,
+): { bytes: Buffer; msg: unknown } | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(buf.toString('utf8'));
   } catch {
     return undefined;
   }
-  if (Array.isArray(parsed))
-    return Buffer.from(JSON.stringify(parsed.map((m) => outbound(m as JsonRpcMessage))));
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  return Buffer.from(JSON.stringify(outbound(parsed as JsonRpcMessage)));
+  let msg: unknown;
+  if (Array.isArray(parsed)) msg = parsed.map((m) => outbound(m as JsonRpcMessage));
+  else if (typeof parsed === 'object' && parsed !== null) msg = outbound(parsed as JsonRpcMessage);
+  else return undefined;
+  return { bytes: Buffer.from(JSON.stringify(msg)), msg };
 }
 
 const ERROR_KEY = Buffer.from('"error"');
 
-function inspectSmallAnswer(ex: Exchange, buf: Buffer): void {
-  // Most answers are results: a byte search spares parsing them (only errors and initialize matter).
-  if (!isInitialize(ex) && buf.indexOf(ERROR_KEY) === -1) return;
+/** Errors and the negotiated version in a small JSON answer; `parsed` when it was parsed already. */
+function inspectSmallAnswer(ex: Exchange, buf: Buffer, parsed: unknown): void {
   let msg: { result?: { protocolVersion?: unknown }; error?: { code?: unknown } };
-  try {
-    msg = JSON.parse(buf.toString('utf8'));
-  } catch {
-    return;
+  if (parsed !== undefined) msg = parsed as typeof msg;
+  else {
+    // Most answers are results: a byte search spares parsing them (only errors and initialize matter).
+    if (!isInitialize(ex) && buf.indexOf(ERROR_KEY) === -1) return;
+    try {
+      msg = JSON.parse(buf.toString('utf8'));
+    } catch {
+      return;
+    }
   }
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return;
   if (msg.error !== undefined) markRpcError(ex, msg.error?.code);

@@ -24,6 +24,7 @@ const CRM_STDIO = new URL('../../demo/crm/stdio.ts', import.meta.url).pathname;
 let idp: TestIssuer;
 let crm: Awaited<ReturnType<typeof startCrmHttp>>;
 let legacy: RunningServer;
+let legacyJson: RunningServer;
 let gw: Gateway;
 let customer: Customer;
 
@@ -31,6 +32,7 @@ before(async () => {
   idp = await startTestIssuer({ algorithms: ['RS256'] });
   crm = await startCrmHttp();
   legacy = await startLegacyServer();
+  legacyJson = await startLegacyServer({ json: true });
   customer = crm.server.store.list(1)[0] as Customer;
   const dir = mkdtempSync(join(tmpdir(), 'custos-masking-'));
   gw = await startGateway(
@@ -52,6 +54,7 @@ before(async () => {
             masking: {},
           },
           legacy: { http: { url: legacy.url }, masking: {} },
+          'legacy-json': { http: { url: legacyJson.url }, masking: {} },
         },
       },
       'test',
@@ -63,6 +66,7 @@ after(async () => {
   await gw.close();
   await crm.close();
   await legacy.close();
+  await legacyJson.close();
   await idp.close();
 });
 
@@ -164,4 +168,24 @@ test('log notifications and tool text on an SSE answer are masked event by event
   } finally {
     await client.close();
   }
+});
+
+test('masked JSON answers: an error is recorded with its code, initialize keeps its version', async () => {
+  const client = await legacyClient('legacy-json', ['support']);
+  try {
+    await assert.rejects(client.readResource({ uri: 'test://nowhere/1' }));
+    const echo = await client.callTool({ name: 'echo', arguments: { message: 'mail erika@example.org' } });
+    assert.ok(!JSON.stringify(echo).includes('erika@example.org'));
+  } finally {
+    await client.close();
+  }
+  const mine = (method: string) =>
+    gw.ctx.store
+      .listExchanges({ server: 'legacy-json', method })
+      .filter((x) => x.caller === 'corp:u-support')
+      .at(-1);
+  assert.equal(mine('resources/read')?.outcome, 'error');
+  assert.match(mine('resources/read')?.errorCode ?? '', /^-32\d{3}$/);
+  assert.match(mine('initialize')?.protocolVersion ?? '', /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal(mine('tools/call')?.masking, 'masked');
 });

@@ -59,6 +59,21 @@ test("samples are in Presidio's format with exact offsets; negatives carry no sp
   }
 });
 
+test('countries: in prose they are negatives; an address that ends in one is labelled with it', () => {
+  const prose = corpus.filter((s) => s.metadata.template.endsWith('-countries'));
+  assert.ok(prose.length >= 3);
+  for (const sample of prose) assert.deepEqual(sample.spans, [], sample.full_text);
+  const blocks = corpus.filter((s) => s.metadata.template.endsWith('-country'));
+  assert.ok(blocks.length >= 2);
+  for (const sample of blocks) {
+    const address = sample.spans.find((span) => span.entity_type === 'ADDRESS');
+    assert.match(
+      address?.entity_value ?? '',
+      /(?:Germany|France|Spain|Italy|Netherlands|Poland|Sweden|Deutschland|España|Italia|Nederland|Polska|Sverige)$/i,
+    );
+  }
+});
+
 test('labelled values are valid: example.* e-mails, IBANs and cards that pass their checks', () => {
   for (const { entity_value } of spansOf('EMAIL')) assert.match(entity_value, /@example\.(com|org|net)$/);
   for (const { entity_value } of spansOf('IBAN')) {

@@ -235,6 +235,32 @@ describe('free text the way people write it (lower case, blocks, loose phone for
       assert.ok(!typesIn(text).includes('ADDRESS'), text);
   });
 
+  test('countries: part of an address block, never on their own in prose', () => {
+    // An address that ends in a country masks the country with it.
+    assert.deepEqual(found('Ship to Lindenstraße 12, 10115 Berlin, Germany; thanks'), [
+      'ADDRESS/STREET:Lindenstraße 12, 10115 Berlin, Germany',
+    ]);
+    assert.deepEqual(found('Lindenstraße 12\n10115 Berlin\nGermany'), [
+      'ADDRESS/STREET:Lindenstraße 12\n10115 Berlin\nGermany',
+    ]);
+    assert.deepEqual(found('Address: 13 rue des Lilas, Paris, France'), [
+      'ADDRESS/BLOCK:13 rue des Lilas, Paris, France',
+    ]);
+    assert.deepEqual(found('Germany 10115'), ['ADDRESS/COUNTRY:Germany 10115']);
+    assert.deepEqual(found('She lives in Germany.'), ['ADDRESS/PLACE:Germany']);
+    // A country alone is where something goes or comes from: neither an address nor a person.
+    for (const text of [
+      'shipping to Germany',
+      'France',
+      'We ship to France and Spain next week.',
+      'The conference moves from Spain to Italy.',
+      'Made in Italy, sold in the United Kingdom.',
+      'Our team in Paris, France meets on Mondays.',
+      '"I am glad Poland is moving in that direction," she said.',
+    ])
+      assert.deepEqual(typesIn(text), [], text);
+  });
+
   test('phones: extensions, and grouped numbers of 7 to 15 digits after a phone phrase', () => {
     assert.ok(typesIn('call me at (96) 627-277 tomorrow').includes('PHONE'));
     assert.ok(typesIn('fax +1-944-435-4352x04732').includes('PHONE'));

@@ -271,3 +271,23 @@ describe('2026-07-28 input_required results', () => {
     assert.equal(masked(msg).msg, msg);
   });
 });
+
+test('a client → server request masks its arguments (for a masked recording); the tool name stays', () => {
+  const call: JsonRpcMessage = {
+    jsonrpc: '2.0',
+    id: 5,
+    method: 'tools/call',
+    params: { name: 'find_customer', arguments: { email: EMAIL, query: `IBAN ${IBAN}`, limit: 3 } },
+  };
+  const { msg, findings } = masked(call);
+  assert.deepEqual(leaks(msg), []);
+  const params = msg.params as { name: string; arguments: { limit: number } };
+  assert.equal(params.name, 'find_customer');
+  assert.equal(params.arguments.limit, 3);
+  assert.deepEqual(
+    findings.map((f) => `${f.path} ${f.type}`),
+    ['$.params.arguments.email EMAIL', '$.params.arguments.query IBAN'],
+  );
+  // The input is left as it was: masking copies on write.
+  assert.equal((call.params as { arguments: { email: string } }).arguments.email, EMAIL);
+});

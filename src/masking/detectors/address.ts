@@ -3,7 +3,7 @@
 // and a town ("Lindenstraße 12, 10115 Berlin").
 
 import type { Detector, Span, TextStats } from '../spans.ts';
-import { COUNTRIES } from './countries.ts';
+import { COUNTRIES, COUNTRY_NAMES_TOO } from './countries.ts';
 import { LETTER, LOWER, UPPER } from './letters.ts';
 import { trieSource } from './trie.ts';
 
@@ -92,8 +92,11 @@ const POSTAL_LABELLED = new RegExp(
   `(^|[^${LETTER}])(?:zip(?: ?code)?|postal code|post ?code|plz|code postal|c[oó]digo postal|cap|postnummer|kod pocztowy|postcode)\\s*[:#]?\\s*(?=[A-Z0-9]*\\d)([A-Z0-9]{2,5}(?:[ -][A-Z0-9]{2,4})?)(?![${LETTER}\\d])`,
   'gi',
 );
-// Countries: capitalised anywhere (a few that are also given names or words only next to a postal
-// code), any case inside an address block; a postal code right before or after belongs with them.
+// Countries: capitalised (a few that are also given names or words only next to a postal code), any
+// case inside an address block; a postal code right before or after belongs with them. A country
+// is part of an address, not personal data on its own: "shipping to Germany" and "France" in prose
+// are left alone, and a country counts only with a postal code, inside a block, or a few words
+// after another part of an address ("Lindenstraße 12, 10115 Berlin, Germany").
 const titleCase = (c: string): string =>
   c
     .replace(/(^|[\s-])([^\s-])/g, (_, sep: string, ch: string) => sep + ch.toUpperCase())
@@ -104,17 +107,6 @@ const COUNTRY_CAP = new RegExp(
   'g',
 );
 const CODE_BEFORE = new RegExp(`(?<![\\d])(?:${POSTAL}),?\\s+$`);
-const COUNTRY_NEEDS_CODE = new Set([
-  'chad',
-  'jordan',
-  'georgia',
-  'turkey',
-  'china',
-  'guinea',
-  'mali',
-  'niger',
-  'oman',
-]);
 // Labels and phrases after which an address or a place follows, to the end of the block.
 const ADDRESS_WORDS =
   'address|addresses|adresse|adressen|anschrift|lieferadresse|rechnungsadresse|dirección|direccion|' +
@@ -217,6 +209,9 @@ function addressBlock(text: string, from: number, place: boolean, street: boolea
   return end;
 }
 
+/** A country with nothing of an address around it yet; dropped unless joined to one (joinLines). */
+const BARE_COUNTRY = 'BARE_COUNTRY';
+
 export const addressDetector: Detector = {
   name: 'address',
   types: ['ADDRESS'],
@@ -225,6 +220,12 @@ export const addressDetector: Detector = {
     const first = out.length;
     detectParts(text, stats, out);
     if (out.length - first > 1) joinLines(text, out, first);
+    let kept = first;
+    for (let i = first; i < out.length; i++) {
+      const span = out[i] as Span;
+      if (span.subtype !== BARE_COUNTRY) out[kept++] = span;
+    }
+    out.length = kept;
   },
 };
 
@@ -245,7 +246,9 @@ function joinLines(text: string, out: Span[], first: number): void {
       next.start - current.end <= MAX_GAP &&
       GAP.test(text.slice(current.end, next.start))
     ) {
-      current = { ...current, end: Math.max(current.end, next.end) };
+      // A country that leads an address ("Germany, Lindenstraße 12") takes the next part's kind.
+      const subtype = current.subtype === BARE_COUNTRY ? next.subtype : current.subtype;
+      current = { ...current, subtype, end: Math.max(current.end, next.end) };
       continue;
     }
     out.push(current);
@@ -300,15 +303,18 @@ function detectParts(text: string, stats: TextStats, out: Span[]): void {
   if (stats.upper > 0) {
     COUNTRY_CAP.lastIndex = 0;
     for (let m = COUNTRY_CAP.exec(text); m !== null; m = COUNTRY_CAP.exec(text)) {
-      if (
-        m[0].length === (m[1] as string).length &&
-        COUNTRY_NEEDS_CODE.has((m[1] as string).toLowerCase()) &&
-        !/(?:from|in|to)\s$/.test(text.slice(Math.max(0, m.index - 5), m.index))
-      )
-        continue;
+      const name = m[1] as string;
       // "10115 Germany": the code before belongs with it too.
       const code = CODE_BEFORE.exec(text.slice(Math.max(0, m.index - 10), m.index));
-      push(out, m.index - (code ? code[0].length : 0), m.index + m[0].length, 'COUNTRY');
+      const withCode = code !== null || m[0].length > name.length;
+      // "Jordan", "Chad", "Turkey" are names and words too: only with a postal code.
+      if (!withCode && COUNTRY_NAMES_TOO.has(name.toLowerCase())) continue;
+      push(
+        out,
+        m.index - (code ? code[0].length : 0),
+        m.index + m[0].length,
+        withCode ? 'COUNTRY' : BARE_COUNTRY,
+      );
     }
   }
 }

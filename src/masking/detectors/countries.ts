@@ -26,3 +26,16 @@ nederland|polska|sverige|belgië|belgique|danmark|norge|suomi|éire|россия
   .split('|')
   .map((c) => c.trim())
   .filter((c) => c.length > 0);
+
+/** Countries that are also given names or common words: an address needs a postal code with them. */
+export const COUNTRY_NAMES_TOO: ReadonlySet<string> = new Set([
+  'chad',
+  'jordan',
+  'georgia',
+  'turkey',
+  'china',
+  'guinea',
+  'mali',
+  'niger',
+  'oman',
+]);

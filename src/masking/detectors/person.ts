@@ -4,6 +4,7 @@
 // by a capitalised surname — with the particles of those languages (van der, de, von, di, …).
 
 import type { Detector, Span, TextStats } from '../spans.ts';
+import { COUNTRIES, COUNTRY_NAMES_TOO } from './countries.ts';
 import { FIRST_NAMES } from './first-names.ts';
 import { LETTER, LOWER, UPPER } from './letters.ts';
 import { AMBIGUOUS, GIVEN_NAMES, SURNAME_SET, WORDY_SURNAME_SET } from './name-lists.ts';
@@ -106,6 +107,10 @@ const FUNCTION_WORDS = new Set(
   ).split(' '),
 );
 
+// "ship to France", "call Germany": after a cue, a country is where to, not who (except the few
+// countries that are also given names: "my kid Mali").
+const COUNTRY_SET: ReadonlySet<string> = new Set(COUNTRIES.filter((c) => !COUNTRY_NAMES_TOO.has(c)));
+
 function pushGroup(re: RegExp, text: string, subtype: string, out: Span[]): void {
   re.lastIndex = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -113,7 +118,8 @@ function pushGroup(re: RegExp, text: string, subtype: string, out: Span[]): void
     const start = m.index + m[0].length - name.length;
     // "said Hello to the team", "told The Times": a common word after the cue is not a name.
     const head = name.split(/\s/, 1)[0] as string;
-    if (subtype === 'CUED' && NOT_A_NAME.has(head.toLowerCase())) continue;
+    if (subtype === 'CUED' && (NOT_A_NAME.has(head.toLowerCase()) || COUNTRY_SET.has(name.toLowerCase())))
+      continue;
     out.push({ start, end: start + name.length, type: 'PERSON', subtype, detector: 'person' });
   }
 }
