@@ -193,7 +193,7 @@ async function durable(): Promise<void> {
   for (const inflight of [1, 16, 256]) {
     const { path, db } = freshDb(dir, `thread${inflight}.db`);
     db.close();
-    const sink = await startThreadSink(setupFor(path));
+    const sink = startThreadSink(setupFor(path));
     const count = inflight === 1 ? Math.min(EVENTS, 2000) : EVENTS;
     let next = 0;
     const c0 = cpuUs();

@@ -32,6 +32,7 @@ export interface AuditSink {
 }
 
 const PROBE_MS = 1000;
+const YOUNG_MB = 4;
 
 interface Waiter {
   resolve(): void;
@@ -221,25 +222,15 @@ function packBytes(rec: CapturedRecording): ArrayBuffer {
 }
 
 /**
- * Starts the writer thread on the setup's file and waits until it has opened the store (a store
- * it cannot open stops the gateway from starting). It compiles the masking engine right after,
- * on its own core, while the gateway finishes starting.
+ * Starts the writer thread on the setup's file. It is not waited for: it opens the store (which
+ * the gateway has just opened itself) and loads and compiles the masking engine on its own core
+ * while the gateway finishes starting; submissions wait on its port until it listens. A writer
+ * that cannot start makes the sink unhealthy: requests are refused, and the log says why.
  */
-export async function startThreadSink(setup: WriterSetup): Promise<AuditSink> {
-  const worker = startWorker(new URL('./writer-thread', import.meta.url), setup);
-  await new Promise<void>((resolve, reject) => {
-    const onMessage = (m: FromWriter): void => {
-      if (m.t === 'ready') done(resolve);
-      else if (m.t === 'fatal') done(() => reject(new Error(`the audit writer did not start: ${m.error}`)));
-    };
-    const onExit = (): void => done(() => reject(new Error('the audit writer did not start')));
-    const done = (f: () => void): void => {
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
-      f();
-    };
-    worker.on('message', onMessage);
-    worker.once('exit', onExit);
+export function startThreadSink(setup: WriterSetup): AuditSink {
+  // Its garbage is short-lived (one batch's masking): a small young generation keeps its memory small.
+  const worker = startWorker(new URL('./writer-thread', import.meta.url), setup, {
+    maxYoungGenerationSizeMb: YOUNG_MB,
   });
   return new ThreadSink(worker);
 }

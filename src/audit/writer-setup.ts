@@ -32,11 +32,11 @@ export interface WriterSetup {
 }
 
 export function buildWriter(setup: WriterSetup, db: Database.Database): AuditWriter {
-  // The single writer appends to several B-trees per event: a larger page cache keeps their hot
+  // The single writer appends to several B-trees per event: an 8 MiB page cache keeps their hot
   // pages, and a larger write-ahead log before checkpointing lets one checkpoint carry many
   // batches' changes to the same index pages (the WAL is fsynced at every commit regardless).
   if (setup.path !== ':memory:') {
-    db.pragma('cache_size = -65536');
+    db.pragma('cache_size = -8192');
     db.pragma('wal_autocheckpoint = 16384');
   }
   const keys = { hmacKey: Buffer.from(setup.hmacKey) };

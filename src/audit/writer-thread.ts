@@ -4,8 +4,8 @@ import { prepareDatabase } from '../store/index.ts';
 import { exportCheckpoint } from './checkpoint-export.ts';
 import type { ActionFacts } from './event.ts';
 import type { RetentionRule } from './retention.ts';
-import type { Submission } from './writer.ts';
-import { buildWriter, type WriterSetup } from './writer-setup.ts';
+import type { AuditWriter, Submission } from './writer.ts';
+import type { WriterSetup } from './writer-setup.ts';
 
 // The audit writer thread: every commit (WAL, synchronous=FULL: an fsync) happens here, off the
 // event loop that serves requests, and so does the CPU work of an event (masking the recording,
@@ -31,16 +31,20 @@ const port: MessagePort = parentPort;
 const setup = workerData as WriterSetup;
 const post = (m: FromWriter): void => port.postMessage(m);
 
+// Ready as soon as the store is open: the gateway's start waits for this, not for the masking
+// engine, which loads and compiles next while the gateway finishes starting. Submissions that
+// arrive meanwhile wait on the port (its listener is attached once the writer exists).
 let db: Database.Database;
-let writer: ReturnType<typeof buildWriter>;
 try {
   db = new Database(setup.path);
   prepareDatabase(db);
-  writer = buildWriter(setup, db);
 } catch (err) {
   post({ t: 'fatal', error: String(err) });
   throw err;
 }
+post({ t: 'ready' });
+const writer: AuditWriter = (await import('./writer-setup.ts')).buildWriter(setup, db);
+writer.warm();
 
 let pending: [number, Submission][] = [];
 let scheduled = false;
@@ -154,6 +158,3 @@ function finish(): void {
   db.close();
   port.close();
 }
-post({ t: 'ready' });
-// The masking engine compiles now, before the first recording needs it.
-setImmediate(() => writer.warm());
