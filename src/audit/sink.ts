@@ -1,18 +1,28 @@
-import type { Worker } from 'node:worker_threads';
+import { closeSync, fdatasync, openSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import { log } from '../core/log.ts';
-import { startWorker } from '../core/worker.ts';
+import type { CompiledMasking } from '../masking/compile.ts';
+import type { CheckpointRow } from '../store/index.ts';
+import { exportCheckpoint } from './checkpoint-export.ts';
 import type { ActionFacts } from './event.ts';
 import type { RetentionRule } from './retention.ts';
-import type { CapturedRecording, Submission } from './writer.ts';
+import type { AuditWriter, Submission } from './writer.ts';
 import type { WriterSetup } from './writer-setup.ts';
-import type { FromWriter, ToWriter } from './writer-thread.ts';
 
-// The gateway's side of the audit writer. `submit` resolves once the event is committed (WAL,
-// synchronous=FULL), which is when the client may see the answer. Submissions of one event-loop
-// turn travel together; the writer adds whatever arrives during a commit to the next one.
+// The gateway's side of the audit trail. `submit` resolves once the event is durable, which is
+// when the client may see the answer (issue 7).
 //
-// When a commit fails the sink turns unhealthy: the gateway refuses new requests (fail closed)
-// and probes the store every second until a write goes through again.
+// Group commit with the fsync off the event loop: the submissions of one event-loop turn are
+// appended in one SQLite transaction on this thread (WAL, synchronous=NORMAL: a commit writes the
+// WAL but does not sync it, ~tens of µs), then one fdatasync of the write-ahead log runs on libuv's
+// thread pool. Every commit made while a sync runs waits for the next one, so one fsync covers
+// all the events committed since the previous sync, at any load. An event resolves only after a
+// sync that started after its commit: the same guarantee as synchronous=FULL, whose only
+// difference is that it syncs the WAL inside each commit. (SQLite still syncs the WAL before each
+// checkpoint, the database after it, and the WAL header when the log is reused.)
+//
+// When a commit or a sync fails the sink turns unhealthy: the gateway refuses new requests (fail
+// closed) and probes the store every second until a write and its sync go through again.
 
 export class AuditUnavailableError extends Error {
   override readonly name = 'AuditUnavailableError';
@@ -27,210 +37,256 @@ export interface AuditSink {
   checkpoint(force: boolean): Promise<void>;
   /** Deletes payloads past their retention (one transaction, recorded as an event). */
   retain(rules: RetentionRule[], action: Omit<ActionFacts, 'details'>): Promise<void>;
-  /** Commits what is queued and stops the writer. */
+  /** Commits what is queued, waits for its sync, and stops. */
   close(): Promise<void>;
 }
 
 const PROBE_MS = 1000;
-const YOUNG_MB = 4;
 
 interface Waiter {
   resolve(): void;
   reject(err: Error): void;
 }
 
-/** Common batching, health and probing over a way to send a batch. */
-export abstract class BaseSink implements AuditSink {
-  #healthy = true;
-  #queue: [number, Submission][] = [];
+/**
+ * Syncs the write-ahead log on libuv's thread pool, one fdatasync at a time, each covering every
+ * commit made before it started. fdatasync flushes the file's data whichever descriptor wrote it.
+ */
+class WalSync {
+  readonly #path: string;
+  #fd: number | undefined;
+  /** Tokens whose commit the running sync covers. */
+  #running: Waiter[] | undefined;
+  /** Tokens committed since it started: they wait for the next. */
+  #next: Waiter[] = [];
+  #idle: (() => void)[] = [];
+
+  constructor(dbPath: string) {
+    this.#path = `${dbPath}-wal`;
+  }
+
+  /** After a commit: `waiter` resolves once a sync started after now has completed. */
+  after(waiter: Waiter): void {
+    this.#next.push(waiter);
+    if (!this.#running) this.#start();
+  }
+
+  #start(): void {
+    const covered = this.#next;
+    this.#next = [];
+    this.#running = covered;
+    const done = (err: NodeJS.ErrnoException | null): void => {
+      this.#running = undefined;
+      for (const w of covered)
+        err
+          ? w.reject(new AuditUnavailableError(`cannot sync the audit log: ${err.code ?? err.message}`))
+          : w.resolve();
+      if (this.#next.length > 0) this.#start();
+      else for (const f of this.#idle.splice(0)) f();
+    };
+    try {
+      // Opened on first use: SQLite creates the log with its first write.
+      this.#fd ??= openSync(this.#path, 'r+');
+    } catch (err) {
+      queueMicrotask(() => done(err as NodeJS.ErrnoException));
+      return;
+    }
+    fdatasync(this.#fd, done);
+  }
+
+  /** Resolves when no sync runs or waits. */
+  settled(): Promise<void> {
+    if (!this.#running && this.#next.length === 0) return Promise.resolve();
+    return new Promise((r) => this.#idle.push(r));
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** The audit writer on this thread; durable through WalSync for a file, at commit for ':memory:'. */
+export class InProcessSink implements AuditSink {
+  #writer: AuditWriter | undefined;
+  readonly #ready: Promise<AuditWriter>;
+  readonly #setup: WriterSetup;
+  readonly #sync: WalSync | undefined;
+  readonly #timer: NodeJS.Timeout;
+  #queue: [Submission, Waiter][] = [];
   #scheduled = false;
-  #next = 1;
+  #healthy = true;
   #probe: NodeJS.Timeout | undefined;
-  protected readonly waiters = new Map<number, Waiter>();
-  protected closed = false;
+  #closed = false;
+
+  /**
+   * `ready`: the writer, built once its modules (the masking engine among them) have loaded, so
+   * they load while the gateway starts listening; submissions wait for it meanwhile.
+   */
+  constructor(ready: Promise<AuditWriter>, setup: WriterSetup, durable: boolean) {
+    this.#ready = ready.then(
+      (w) => {
+        this.#writer = w;
+        // The recording profiles compile next, before the first recording needs them.
+        setImmediate(() => w.warm());
+        return w;
+      },
+      (err: unknown) => {
+        log('error', 'the audit writer did not start: refusing requests', { error: String(err) });
+        this.#healthy = false;
+        throw err;
+      },
+    );
+    this.#ready.catch(() => {});
+    this.#setup = setup;
+    this.#sync = durable ? new WalSync(setup.path) : undefined;
+    // Time-based checkpoints and approval decisions made elsewhere (the admin API, another replica).
+    this.#timer = setInterval(() => {
+      const w = this.#writer;
+      if (!w) return;
+      try {
+        w.mirror();
+        this.#exported(w.checkpoint(false));
+      } catch {
+        // A failing store shows on the next batch or probe.
+      }
+    }, 1000);
+    this.#timer.unref();
+  }
 
   get healthy(): boolean {
     return this.#healthy;
   }
 
   submit(sub: Submission): Promise<void> {
-    if (this.closed) return Promise.reject(new AuditUnavailableError('the audit writer is closed'));
-    const token = this.#next++;
-    const p = new Promise<void>((resolve, reject) => this.waiters.set(token, { resolve, reject }));
-    this.#queue.push([token, sub]);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.flushQueue());
-    }
-    return p;
+    if (this.#closed) return Promise.reject(new AuditUnavailableError('the audit writer is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push([sub, { resolve, reject }]);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
   }
 
-  protected flushQueue(): void {
+  /** The submissions of one event-loop turn: one transaction, then the shared sync. */
+  #flush(): void {
+    const writer = this.#writer;
+    if (!writer) {
+      this.#ready.then(
+        () => this.#flush(),
+        (err: unknown) => this.#failed(this.#take(), err),
+      );
+      return;
+    }
+    const items = this.#take();
+    if (items.length === 0) return;
+    const waiters = items.map(([, w]) => w);
+    try {
+      for (const cp of writer.write(items.map(([s]) => s))) exportCheckpoint(cp, this.#setup);
+    } catch (err) {
+      this.#failed(items, err);
+      return;
+    }
+    this.#durable(waiters);
+  }
+
+  #take(): [Submission, Waiter][] {
     this.#scheduled = false;
     const items = this.#queue;
     this.#queue = [];
-    if (items.length > 0) this.send({ t: 'batch', items });
+    return items;
+  }
+
+  /** Resolves the waiters once what was just committed is on disk. */
+  #durable(waiters: readonly Waiter[]): void {
+    const sync = this.#sync;
+    for (const w of waiters) {
+      const ok = (): void => {
+        this.#recovered();
+        w.resolve();
+      };
+      const fail = (err: Error): void => this.#failed([[undefined, w]], err);
+      if (sync) sync.after({ resolve: ok, reject: fail });
+      else ok();
+    }
+  }
+
+  async #run(op: (w: AuditWriter) => unknown): Promise<void> {
+    const writer = await this.#ready;
+    return new Promise<void>((resolve, reject) => {
+      try {
+        const r = op(writer);
+        if (r && typeof r === 'object' && 'note' in r) this.#exported(r as CheckpointRow);
+      } catch (err) {
+        this.#failed([[undefined, { resolve, reject }]], err);
+        return;
+      }
+      this.#durable([{ resolve, reject }]);
+    });
   }
 
   checkpoint(force: boolean): Promise<void> {
-    const token = this.#next++;
-    const p = new Promise<void>((resolve, reject) => this.waiters.set(token, { resolve, reject }));
-    this.send({ t: 'checkpoint', token, force });
-    return p;
+    return this.#run((w) => w.checkpoint(force));
   }
 
   retain(rules: RetentionRule[], action: Omit<ActionFacts, 'details'>): Promise<void> {
-    const token = this.#next++;
-    const p = new Promise<void>((resolve, reject) => this.waiters.set(token, { resolve, reject }));
-    this.send({ t: 'retain', token, rules, action });
-    return p;
+    return this.#run((w) => w.retain(rules, action));
   }
 
-  protected abstract send(m: ToWriter): void;
-
-  abstract close(): Promise<void>;
-
-  protected settle(m: FromWriter): void {
-    if (m.t === 'done') {
-      if (!this.#healthy) {
-        this.#healthy = true;
-        clearInterval(this.#probe);
-        this.#probe = undefined;
-        log('info', 'audit store writable again; accepting requests');
-      }
-      for (const t of m.tokens) this.#take(t)?.resolve();
-    } else if (m.t === 'failed') {
-      if (this.#healthy) {
-        this.#healthy = false;
-        log('error', 'audit store cannot write; refusing requests until it can', { error: m.error });
-        this.#probe = setInterval(() => {
-          const token = this.#next++;
-          this.waiters.set(token, { resolve: () => {}, reject: () => {} });
-          this.send({ t: 'probe', token });
-        }, PROBE_MS);
-        this.#probe.unref();
-      }
-      const err = new AuditUnavailableError(m.error);
-      for (const t of m.tokens) this.#take(t)?.reject(err);
-    }
+  #exported(cp: CheckpointRow | undefined): void {
+    if (cp) exportCheckpoint(cp, this.#setup);
   }
 
-  #take(token: number): Waiter | undefined {
-    const w = this.waiters.get(token);
-    this.waiters.delete(token);
-    return w;
-  }
-
-  protected stopProbing(): void {
+  #recovered(): void {
+    if (this.#healthy) return;
+    this.#healthy = true;
     clearInterval(this.#probe);
-  }
-}
-
-/** The writer on a thread of its own (a file store). */
-class ThreadSink extends BaseSink {
-  readonly #worker: Worker;
-  readonly #exited: Promise<void>;
-  /** Why the writer thread is gone (it failed to start, or stopped); then nothing can be recorded. */
-  #dead: string | undefined;
-
-  constructor(worker: Worker) {
-    super();
-    this.#worker = worker;
-    worker.unref();
-    worker.on('message', (m: FromWriter) => {
-      if (m.t === 'fatal') this.#die(`the audit writer did not start: ${m.error}`);
-      else this.settle(m);
-    });
-    this.#exited = new Promise((resolve) => {
-      worker.once('exit', () => {
-        this.#die('the audit writer stopped');
-        resolve();
-      });
-    });
-    worker.on('error', (err) => log('error', 'audit writer crashed', { error: String(err) }));
+    this.#probe = undefined;
+    log('info', 'audit store writable again; accepting requests');
   }
 
-  override get healthy(): boolean {
-    return this.#dead === undefined && super.healthy;
-  }
-
-  override submit(sub: Submission): Promise<void> {
-    if (this.#dead !== undefined) return Promise.reject(new AuditUnavailableError(this.#dead));
-    return super.submit(sub);
-  }
-
-  #die(why: string): void {
-    if (this.#dead !== undefined) return;
-    this.#dead = why;
-    if (!this.closed) log('error', 'audit writer unavailable: refusing requests', { error: why });
-    const err = new AuditUnavailableError(why);
-    for (const w of this.waiters.values()) w.reject(err);
-    this.waiters.clear();
-  }
-
-  protected send(m: ToWriter): void {
-    if (m.t !== 'batch') {
-      this.#worker.postMessage(m);
-      return;
+  #failed(items: readonly [unknown, Waiter][], err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.#healthy) {
+      this.#healthy = false;
+      log('error', 'audit store cannot write; refusing requests until it can', { error: message });
+      this.#probe = setInterval(() => {
+        void this.#run((w) => w.probe()).catch(() => {});
+      }, PROBE_MS);
+      this.#probe.unref();
     }
-    // Recorded bytes travel by transfer, not by copy: a small Buffer is a view on an 8 KiB pool
-    // slab, which a structured clone would copy whole. Each submission's bytes are packed into one
-    // buffer of exactly their size, whose memory moves to the writer thread.
-    const transfer: ArrayBuffer[] = [];
-    for (const [, sub] of m.items) {
-      const rec = sub.recording;
-      if (rec) transfer.push(packBytes(rec));
-    }
-    this.#worker.postMessage(m, transfer);
+    const e = err instanceof AuditUnavailableError ? err : new AuditUnavailableError(message);
+    for (const [, w] of items) w.reject(e);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return this.#exited;
-    this.flushQueue();
-    this.closed = true;
-    this.stopProbing();
-    // Unref'd while running; closing must hold the process open until the writer is done.
-    this.#worker.ref();
-    this.#worker.postMessage({ t: 'close' } satisfies ToWriter);
-    return this.#exited;
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#probe);
+    clearInterval(this.#timer);
+    const writer = await this.#ready.catch(() => undefined);
+    if (writer) {
+      this.#flush();
+      try {
+        writer.mirror();
+      } catch {
+        // What is not mirrored now is mirrored by the next writer: the position is in the store.
+      }
+    }
+    await this.#sync?.settled();
+    this.#sync?.close();
   }
 }
 
 /**
- * Copies a recording's body and frames into one exact-size ArrayBuffer, replacing them by views on
- * it; returns it for the transfer list. The originals may still be queued on the socket.
+ * The sink for a store: `db` is the connection the writer appends on. For a file it is a
+ * connection of its own (synchronous=NORMAL, the WAL synced by the sink); for ':memory:' the
+ * store's own. `masking`: the gateway's compiled profiles, when it has them (the same key).
  */
-function packBytes(rec: CapturedRecording): ArrayBuffer {
-  let size = rec.body?.byteLength ?? 0;
-  for (const [, d] of rec.frames) size += typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength;
-  const packed = new Uint8Array(new ArrayBuffer(size));
-  let at = 0;
-  const put = (d: Uint8Array | string): Uint8Array => {
-    let n: number;
-    if (typeof d === 'string') n = Buffer.from(packed.buffer, at, size - at).write(d, 'utf8');
-    else {
-      packed.set(d, at);
-      n = d.byteLength;
-    }
-    const view = packed.subarray(at, at + n);
-    at += n;
-    return view;
-  };
-  if (rec.body) rec.body = put(rec.body);
-  rec.frames = rec.frames.map(([t, d]) => [t, put(d)]);
-  return packed.buffer;
-}
-
-/**
- * Starts the writer thread on the setup's file. It is not waited for: it opens the store (which
- * the gateway has just opened itself) and loads and compiles the masking engine on its own core
- * while the gateway finishes starting; submissions wait on its port until it listens. A writer
- * that cannot start makes the sink unhealthy: requests are refused, and the log says why.
- */
-export function startThreadSink(setup: WriterSetup): AuditSink {
-  // Its garbage is short-lived (one batch's masking): a small young generation keeps its memory small.
-  const worker = startWorker(new URL('./writer-thread', import.meta.url), setup, {
-    maxYoungGenerationSizeMb: YOUNG_MB,
-  });
-  return new ThreadSink(worker);
+export function startSink(setup: WriterSetup, db: Database.Database, masking?: CompiledMasking): AuditSink {
+  const durable = setup.path !== ':memory:';
+  if (durable) db.pragma('synchronous = NORMAL');
+  const writer = import('./writer-setup.ts').then((m) => m.buildWriter(setup, db, masking));
+  return new InProcessSink(writer, setup, durable);
 }

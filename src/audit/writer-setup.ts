@@ -12,8 +12,8 @@ import { signCheckpoint } from './checkpoint.ts';
 import { ed25519Signer } from './signed-note.ts';
 import { AuditWriter } from './writer.ts';
 
-// Everything the audit writer needs, as plain data that can cross to the writer thread
-// (workerData is a structured clone: keys travel as bytes and JWK, never through a file twice).
+// Everything the audit writer needs: where the store is, the keys (as bytes and a JWK, read once at
+// boot), the masking configuration for recordings, and where checkpoints go.
 
 export interface WriterSetup {
   /** The SQLite file (':memory:' only in-process). */
@@ -31,18 +31,19 @@ export interface WriterSetup {
   checkpointWebhook: string | undefined;
 }
 
-export function buildWriter(setup: WriterSetup, db: Database.Database): AuditWriter {
-  // The single writer appends to several B-trees per event: an 8 MiB page cache keeps their hot
-  // pages, and a larger write-ahead log before checkpointing lets one checkpoint carry many
-  // batches' changes to the same index pages (the WAL is fsynced at every commit regardless).
-  if (setup.path !== ':memory:') {
-    db.pragma('cache_size = -8192');
-    db.pragma('wal_autocheckpoint = 16384');
-  }
+/**
+ * The writer on `db`. `compiled`: masking profiles already compiled with the same key (the
+ * gateway's), reused rather than compiled twice; otherwise they compile on first use.
+ */
+export function buildWriter(
+  setup: WriterSetup,
+  db: Database.Database,
+  compiled?: CompiledMasking,
+): AuditWriter {
   const keys = { hmacKey: Buffer.from(setup.hmacKey) };
   let profiles: { masking: CompiledMasking; recordingProfile: CompiledProfile } | undefined;
   const compile = (): NonNullable<typeof profiles> => {
-    const masking = compileMaskingConfig(setup.masking, keys);
+    const masking = compiled ?? compileMaskingConfig(setup.masking, keys);
     const recordingProfile =
       masking.profiles.get(setup.recordingProfile) ??
       compileProfile(profileSchema.parse({}), keys, { name: setup.recordingProfile });

@@ -15,11 +15,10 @@ import type { RetentionRule } from './retention.ts';
 // The single writer of the audit chain. It turns what the gateway captured into events —
 // recordings masked, subjects indexed, raw copies sealed — and appends them in one transaction
 // per batch (group commit): seq, leaf hash, chain hash, Merkle nodes, and a signed checkpoint
-// when one is due. Runs on the writer thread for a file store, in-process for ':memory:' and for
-// CLI commands. The CPU work happens before the transaction; the write lock is held only to
-// sequence and insert.
+// when one is due. The gateway's sink (sink.ts) and the CLI run it. The CPU work happens before the
+// transaction; the write lock is held only to sequence and insert.
 
-/** What the gateway captured of an exchange's bytes (structured-clonable, for the writer thread). */
+/** What the gateway captured of an exchange's bytes. */
 export interface CapturedRecording {
   headers: Record<string, string>;
   body: Uint8Array | null;

@@ -6,7 +6,7 @@ import type { ExchangeFacts } from '../audit/event.ts';
 import { retentionRules } from '../audit/retention.ts';
 import { loadOrCreateSecretKey } from '../audit/secret-key-file.ts';
 import { formatVerifierKey } from '../audit/signed-note.ts';
-import { type AuditSink, AuditUnavailableError, startThreadSink } from '../audit/sink.ts';
+import { type AuditSink, AuditUnavailableError, startSink } from '../audit/sink.ts';
 import type { CapturedRecording } from '../audit/writer.ts';
 import type { WriterSetup } from '../audit/writer-setup.ts';
 import type { Config } from '../config/index.ts';
@@ -15,9 +15,10 @@ import { GatewayError } from '../core/errors.ts';
 import { type Exchange, exchangeMethod } from '../core/exchange.ts';
 import { targetName } from '../core/jsonrpc.ts';
 import { log } from '../core/log.ts';
+import type { CompiledMasking } from '../masking/compile.ts';
 import { maskingConfigSchema } from '../masking/config.ts';
 import { loadHmacKey } from '../masking/keys.ts';
-import type { Store } from '../store/index.ts';
+import { openConnection, type Store } from '../store/index.ts';
 import { errorBody, REQUEST_ID_HEADER } from '../transport/respond.ts';
 import { type AuditedResponse, ResponseCapture } from './audited-response.ts';
 
@@ -85,11 +86,10 @@ function defaultOrigin(config: Readonly<Config>): string {
   return `${resource ? new URL(resource).host : hostname()}/custos/audit`;
 }
 
-export async function startAuditSink(keys: AuditKeys, store: Store): Promise<AuditSink> {
-  if (keys.setup.path !== ':memory:') return startThreadSink(keys.setup);
-  // In-process (tests): loaded only then, since the writer pulls in the masking engine.
-  const { startInlineSink } = await import('../audit/inline-sink.ts');
-  return startInlineSink(keys.setup, store.db);
+/** The audit sink on the store: a connection of its own for a file, the store's for ':memory:'. */
+export function startAuditSink(keys: AuditKeys, store: Store, masking?: CompiledMasking): AuditSink {
+  const db = keys.setup.path === ':memory:' ? store.db : openConnection(keys.setup.path);
+  return startSink(keys.setup, db, masking);
 }
 
 /** What the admin API's audit endpoints need (src/admin/audit-api.ts). */

@@ -39,7 +39,11 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   const timeoutMs = config.limits.upstreamTimeoutSeconds * 1000;
   const budget = new ProcessBudget(config.limits.stdioProcesses);
   const auditKeys = await resolveAudit(config);
-  const audit = await startAuditSink(auditKeys, store);
+  // Loaded only when configured: the detectors and CEL are the heaviest modules to start.
+  const masking = Object.values(config.servers).some((s) => s.masking)
+    ? (await import('../masking/step.ts')).buildMasking(config, auditKeys.hmacKey)
+    : undefined;
+  const audit = startAuditSink(auditKeys, store, masking?.compiled);
   for (const [name, s] of Object.entries(config.servers)) {
     if (s.http) upstreams.set(name, createHttpUpstream(name, s.http, { timeoutMs }));
     else if (s.stdio) {
@@ -56,10 +60,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       throw new GatewayError('CUSTOS_SHUTTING_DOWN', { retryAfter: 1 });
     },
     credentials: buildServerCredentials(config),
-    // Loaded only when configured: the detectors and CEL are the heaviest modules to start.
-    masking: Object.values(config.servers).some((s) => s.masking)
-      ? (await import('../masking/step.ts')).buildMasking(config, auditKeys.hmacKey)
-      : undefined,
+    masking,
     audit,
     policy: config.policy ? (await import('../policy/step.ts')).buildPolicy(config.policy.file) : undefined,
     approvals: await buildApprovals(

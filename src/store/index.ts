@@ -8,7 +8,7 @@ export {
   type SubjectKeyRow,
 } from './audit-sql.ts';
 export { prepareDatabase } from './schema.ts';
-export { openSqliteStore } from './sqlite.ts';
+export { openConnection, openSqliteStore } from './sqlite.ts';
 export type {
   ApprovalEvent,
   ApprovalEventKind,

@@ -6,15 +6,22 @@ import { createPinStore } from './pins-sql.ts';
 import { prepareDatabase } from './schema.ts';
 import type { ExchangeQuery, ExchangeRecord, Store } from './types.ts';
 
+/** Another connection to the same file (the audit writer's), schema up to date. */
+export function openConnection(path: string): Database.Database {
+  const db = new Database(path);
+  prepareDatabase(db);
+  return db;
+}
+
 export interface SqliteStoreOptions {
   path: string;
 }
 
 /**
- * The embedded store: one main-thread connection for reads and for the rare admin writes that
- * another process must see at once (identity, approvals). The audit chain has a single writer of
- * its own (src/audit: a worker thread for a file, this connection for ':memory:'), so an fsync
- * never stalls a request; WAL lets reads run beside it.
+ * The embedded store: one connection for reads and for the rare admin writes that another process
+ * must see at once (identity, approvals), committed with synchronous=FULL. The audit chain appends
+ * on a connection of its own (src/audit/sink.ts: synchronous=NORMAL, its WAL synced off the event
+ * loop; this one for ':memory:'). WAL lets reads run beside it.
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const db = new Database(opts.path);
