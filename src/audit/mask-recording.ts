@@ -59,7 +59,10 @@ function maskJsonText(
     findings.push(...r.findings);
     return r.msg;
   };
-  return JSON.stringify(Array.isArray(parsed) ? parsed.map(one) : one(parsed));
+  const before = findings.length;
+  const masked = Array.isArray(parsed) ? parsed.map(one) : one(parsed);
+  // Nothing found, nothing changed: the bytes stay as they came (cheaper, and byte-exact).
+  return findings.length === before ? text : JSON.stringify(masked);
 }
 
 export function maskRequest(

@@ -20,7 +20,8 @@ export const EMPTY_ROOT: Buffer = crypto.createHash('sha256').digest();
 // node here (bench/merkle.ts measures all three in one run). Older Node 20 releases fall back.
 const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
-function sha256(data: Uint8Array): Buffer {
+/** SHA-256 of `data`, one-shot where Node has it. */
+export function sha256(data: Uint8Array): Buffer {
   return oneShot ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest();
 }
 

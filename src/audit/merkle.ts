@@ -12,6 +12,7 @@ export {
   isTreeSize,
   MAX_TREE_SIZE,
   rootOf,
+  sha256,
 } from './merkle-hash.ts';
 export { MemoryTree } from './merkle-memory.ts';
 export {

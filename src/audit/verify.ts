@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { AuditPayloadRow, AuditSql, CheckpointRow } from '../store/index.ts';
 import { openCheckpoint } from './checkpoint.ts';
 import { columnsOfBody } from './event.ts';
-import { hashLeaf, MerkleAppender, rootAt } from './merkle.ts';
+import { hashLeaf, MerkleAppender, rootAt, sha256 } from './merkle.ts';
 import type { NoteVerifier } from './signed-note.ts';
 
 // `custos audit verify`: recomputes the whole trail from its rows and names the first sequence
@@ -143,7 +142,7 @@ function walk(
       cols.outcome !== row.outcome
     )
       return fail(row.seq, 'a search column disagrees with the event body (altered)');
-    chain = createHash('sha256').update(chain).update(leaf).digest();
+    chain = sha256(Buffer.concat([chain, leaf], 64));
     if (!chain.equals(row.chainHash))
       return fail(row.seq, 'the chain hash does not follow from the previous event');
     for (const n of appender.append(leaf)) {
@@ -167,7 +166,7 @@ function walk(
         ['raw', p.raw, rec?.raw?.sha256],
       ] as const) {
         if (data === null) continue;
-        if (want === undefined || createHash('sha256').update(data).digest('hex') !== want)
+        if (want === undefined || sha256(data).toString('hex') !== want)
           return fail(row.seq, `the ${what} recording does not match the hash in its event (altered)`);
         report.payloadsChecked++;
       }

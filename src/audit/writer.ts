@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import { log } from '../core/log.ts';
 import type { CompiledMasking, CompiledProfile } from '../masking/compile.ts';
@@ -8,7 +7,7 @@ import type { AuditSql, CheckpointRow } from '../store/audit-sql.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
 import { type ActionFacts, type EventFacts, eventBody, eventColumns, type PayloadFacts } from './event.ts';
 import { maskAnswer, maskRequest } from './mask-recording.ts';
-import { hashLeaf, MerkleAppender } from './merkle.ts';
+import { hashLeaf, MerkleAppender, sha256 } from './merkle.ts';
 import { encodeRecording, RAW_MESSAGES, type RecordedFrame } from './recording.ts';
 import type { RetentionRule } from './retention.ts';
 
@@ -87,7 +86,7 @@ export interface RetentionResult {
   total: number;
 }
 
-const sha256hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const sha256hex = (b: Buffer): string => sha256(b).toString('hex');
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export class AuditWriter {
@@ -143,7 +142,7 @@ export class AuditWriter {
           : null;
       const body = eventBody(seq, p.facts, payload);
       const leafHash = hashLeaf(Buffer.from(body, 'utf8'));
-      chain = createHash('sha256').update(chain).update(leafHash).digest();
+      chain = sha256(Buffer.concat([chain, leafHash], 64));
       sql.insertEvent({ seq, ...eventColumns(p.facts), body, leafHash, chainHash: chain });
       if (p.masked || p.raw) sql.insertPayload(seq, p.masked, p.raw);
       for (const s of p.subjects) sql.insertSubject(s, seq);
