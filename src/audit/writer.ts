@@ -89,6 +89,17 @@ export interface RetentionResult {
 const sha256hex = (b: Buffer): string => sha256(b).toString('hex');
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/** An event with no recording to keep (a decision, or a recording that could not be masked). */
+const bare = (facts: EventFacts, truncated = false): Prepared => ({
+  facts,
+  masked: null,
+  raw: null,
+  rawPlain: null,
+  subjects: [],
+  truncated,
+  types: {},
+});
+
 export class AuditWriter {
   readonly #o: WriterOptions;
   readonly #now: () => number;
@@ -186,7 +197,7 @@ export class AuditWriter {
         reason: null,
         details: { ...details, tool: r.name },
       };
-      return { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} };
+      return bare(facts);
     });
     this.#appendPrepared(prepared);
     sql.setMirroredApprovalSeq((rows.at(-1) as { seq: number }).seq);
@@ -223,9 +234,7 @@ export class AuditWriter {
       const recordingsDeleted = opts.pruneMasked ? sql.prunePayloadsOf(seqs, this.#now()) : 0;
       const result = { exchanges: seqs.length, keysDestroyed, indexRowsRemoved, recordingsDeleted };
       const facts: ActionFacts = { ...opts.action, details: { ...result } };
-      this.#appendPrepared([
-        { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
-      ]);
+      this.#appendPrepared([bare(facts)]);
       this.#keys.clear();
       return { ...result, eventSeq: (this.#appender as MerkleAppender).size - 1 };
     });
@@ -247,9 +256,7 @@ export class AuditWriter {
       }
       if (total > 0) {
         const facts: ActionFacts = { ...action, details: { deleted } };
-        this.#appendPrepared([
-          { facts, masked: null, raw: null, rawPlain: null, subjects: [], truncated: false, types: {} },
-        ]);
+        this.#appendPrepared([bare(facts)]);
       }
       return { deleted, total };
     });
@@ -311,30 +318,13 @@ export class AuditWriter {
         id: s.facts.id,
         error: err instanceof Error ? err.name : 'error',
       });
-      return {
-        facts: s.facts,
-        masked: null,
-        raw: null,
-        rawPlain: null,
-        subjects: [],
-        truncated: true,
-        types: {},
-      };
+      return bare(s.facts, true);
     }
   }
 
   #prepare(s: Submission): Prepared {
     const rec = s.recording;
-    if (!rec)
-      return {
-        facts: s.facts,
-        masked: null,
-        raw: null,
-        rawPlain: null,
-        subjects: [],
-        truncated: false,
-        types: {},
-      };
+    if (!rec) return bare(s.facts);
     const profile =
       (rec.profile !== null && this.#o.profiles().masking.profiles.get(rec.profile)) ||
       this.#o.profiles().recordingProfile;

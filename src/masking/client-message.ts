@@ -5,7 +5,8 @@
 
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { CompiledProfile } from './compile.ts';
-import { createRun, keySegment, type MaskRun, maskString, maskValue, setOwn } from './engine.ts';
+import { createRun, keySegment, type MaskRun, maskValue, setOwn } from './engine.ts';
+import { maskErrorOf } from './message.ts';
 import type { Finding } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -61,15 +62,5 @@ export function maskClientMessage(
     const result = maskObject(run, msg.result, '$.result', PROTOCOL);
     if (result !== msg.result) out = { ...out, result };
   }
-  if (msg.error) {
-    const message = maskString(run, msg.error.message, '$.error.message');
-    const data =
-      msg.error.data === undefined ? undefined : maskValue(run, msg.error.data, '$.error.data', []);
-    if (message !== msg.error.message || data !== msg.error.data)
-      out = {
-        ...out,
-        error: data === undefined ? { ...msg.error, message } : { ...msg.error, message, data },
-      };
-  }
-  return { msg: out, findings: run.findings };
+  return { msg: maskErrorOf(run, out), findings: run.findings };
 }

@@ -238,15 +238,14 @@ export function maskMessage(msg: JsonRpcMessage, profile: CompiledProfile): Mask
     const params = maskEnvelope(run, msg.params, '$.params');
     if (params !== msg.params) out = { ...out, params };
   }
-  if (msg.error) {
-    const message = maskString(run, msg.error.message, '$.error.message');
-    const data =
-      msg.error.data === undefined ? undefined : maskValue(run, msg.error.data, '$.error.data', []);
-    if (message !== msg.error.message || data !== msg.error.data)
-      out = {
-        ...out,
-        error: data === undefined ? { ...msg.error, message } : { ...msg.error, message, data },
-      };
-  }
-  return { msg: out, findings: run.findings };
+  return { msg: maskErrorOf(run, out), findings: run.findings };
+}
+
+/** A JSON-RPC error's message and data, masked (either direction). */
+export function maskErrorOf(run: MaskRun, msg: JsonRpcMessage): JsonRpcMessage {
+  if (!msg.error) return msg;
+  const message = maskString(run, msg.error.message, '$.error.message');
+  const data = msg.error.data === undefined ? undefined : maskValue(run, msg.error.data, '$.error.data', []);
+  if (message === msg.error.message && data === msg.error.data) return msg;
+  return { ...msg, error: data === undefined ? { ...msg.error, message } : { ...msg.error, message, data } };
 }
