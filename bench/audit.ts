@@ -207,8 +207,7 @@ async function durable(): Promise<void> {
     );
     const wall = performance.now() - t0;
     row(`gateway sink, ${inflight} in flight (durable)`, count, wall, cpuUs() - c0);
-    await sink.close();
-    db.close();
+    await sink.close(); // closes its connection too
   }
   // The same without a file: what durability costs per event, beside it.
   {

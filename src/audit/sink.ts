@@ -118,12 +118,15 @@ export class InProcessSink implements AuditSink {
   #healthy = true;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Gives back what the sink owns (its connection) once everything is synced. */
+  readonly #onClose: (() => void) | undefined;
 
   /**
    * `ready`: the writer, built once its modules (the masking engine among them) have loaded, so
    * they load while the gateway starts listening; submissions wait for it meanwhile.
    */
-  constructor(ready: Promise<AuditWriter>, setup: WriterSetup, durable: boolean) {
+  constructor(ready: Promise<AuditWriter>, setup: WriterSetup, durable: boolean, onClose?: () => void) {
+    this.#onClose = onClose;
     this.#ready = ready.then(
       (w) => {
         this.#writer = w;
@@ -175,17 +178,17 @@ export class InProcessSink implements AuditSink {
     if (!writer) {
       this.#ready.then(
         () => this.#flush(),
-        (err: unknown) => this.#failed(this.#take(), err),
+        (err: unknown) => this.#failed(waitersOf(this.#take()), err),
       );
       return;
     }
     const items = this.#take();
     if (items.length === 0) return;
-    const waiters = items.map(([, w]) => w);
+    const waiters = waitersOf(items);
     try {
-      for (const cp of writer.write(items.map(([s]) => s))) exportCheckpoint(cp, this.#setup);
+      for (const cp of writer.write(items.map(([s]) => s))) this.#exported(cp);
     } catch (err) {
-      this.#failed(items, err);
+      this.#failed(waiters, err);
       return;
     }
     this.#durable(waiters);
@@ -206,20 +209,20 @@ export class InProcessSink implements AuditSink {
         this.#recovered();
         w.resolve();
       };
-      const fail = (err: Error): void => this.#failed([[undefined, w]], err);
+      const fail = (err: Error): void => this.#failed([w], err);
       if (sync) sync.after({ resolve: ok, reject: fail });
       else ok();
     }
   }
 
-  async #run(op: (w: AuditWriter) => unknown): Promise<void> {
+  /** One write outside the batches (a checkpoint, retention, a probe), durable like them. */
+  async #run(op: (w: AuditWriter) => void): Promise<void> {
     const writer = await this.#ready;
     return new Promise<void>((resolve, reject) => {
       try {
-        const r = op(writer);
-        if (r && typeof r === 'object' && 'note' in r) this.#exported(r as CheckpointRow);
+        op(writer);
       } catch (err) {
-        this.#failed([[undefined, { resolve, reject }]], err);
+        this.#failed([{ resolve, reject }], err);
         return;
       }
       this.#durable([{ resolve, reject }]);
@@ -227,7 +230,7 @@ export class InProcessSink implements AuditSink {
   }
 
   checkpoint(force: boolean): Promise<void> {
-    return this.#run((w) => w.checkpoint(force));
+    return this.#run((w) => this.#exported(w.checkpoint(force)));
   }
 
   retain(rules: RetentionRule[], action: Omit<ActionFacts, 'details'>): Promise<void> {
@@ -246,7 +249,7 @@ export class InProcessSink implements AuditSink {
     log('info', 'audit store writable again; accepting requests');
   }
 
-  #failed(items: readonly [unknown, Waiter][], err: unknown): void {
+  #failed(waiters: readonly Waiter[], err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     if (this.#healthy) {
       this.#healthy = false;
@@ -257,7 +260,7 @@ export class InProcessSink implements AuditSink {
       this.#probe.unref();
     }
     const e = err instanceof AuditUnavailableError ? err : new AuditUnavailableError(message);
-    for (const [, w] of items) w.reject(e);
+    for (const w of waiters) w.reject(e);
   }
 
   async close(): Promise<void> {
@@ -276,17 +279,21 @@ export class InProcessSink implements AuditSink {
     }
     await this.#sync?.settled();
     this.#sync?.close();
+    this.#onClose?.();
   }
 }
 
+const waitersOf = (items: readonly [Submission, Waiter][]): Waiter[] => items.map(([, w]) => w);
+
 /**
  * The sink for a store: `db` is the connection the writer appends on. For a file it is a
- * connection of its own (synchronous=NORMAL, the WAL synced by the sink); for ':memory:' the
- * store's own. `masking`: the gateway's compiled profiles, when it has them (the same key).
+ * connection of its own (synchronous=NORMAL, the WAL synced by the sink), which the sink closes
+ * when it closes; for ':memory:' the store's own. `masking`: the gateway's compiled profiles, when
+ * it has them (the same key).
  */
 export function startSink(setup: WriterSetup, db: Database.Database, masking?: CompiledMasking): AuditSink {
   const durable = setup.path !== ':memory:';
   if (durable) db.pragma('synchronous = NORMAL');
   const writer = import('./writer-setup.ts').then((m) => m.buildWriter(setup, db, masking));
-  return new InProcessSink(writer, setup, durable);
+  return new InProcessSink(writer, setup, durable, durable ? () => db.close() : undefined);
 }

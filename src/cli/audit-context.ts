@@ -1,11 +1,5 @@
-import { createPublicKey } from 'node:crypto';
 import { userInfo } from 'node:os';
-import {
-  ed25519Verifier,
-  formatVerifierKey,
-  type NoteVerifier,
-  parseVerifierKey,
-} from '../audit/signed-note.ts';
+import { type NoteVerifier, parseVerifierKey } from '../audit/signed-note.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import { buildWriter } from '../audit/writer-setup.ts';
 import type { Config } from '../config/index.ts';
@@ -44,16 +38,14 @@ export async function openAuditContext(
     throw new UsageError('the store is :memory:; there is no trail to read');
   const keys = await resolveAudit(config);
   const store = openSqliteStore({ path: config.store.sqlite.path });
-  const publicKey = createPublicKey({ key: keys.setup.signingKey, format: 'jwk' });
-  const own = ed25519Verifier(keys.setup.origin, publicKey);
-  const verifiers = [own, ...pinned.map((k) => parseVerifierKey(k))];
+  const verifiers = [keys.verifierKey, ...pinned].map((k) => parseVerifierKey(k));
   let writer: AuditWriter | undefined;
   return {
     config,
     store,
     keys,
     verifiers,
-    verifierKey: formatVerifierKey(keys.setup.origin, publicKey),
+    verifierKey: keys.verifierKey,
     writer: () => {
       writer ??= buildWriter(keys.setup, store.db);
       return writer;

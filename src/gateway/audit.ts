@@ -30,6 +30,8 @@ export interface AuditKeys {
   /** The deployment's HMAC key: pseudonyms, finding hashes, the blind index. */
   readonly hmacKey: Buffer;
   readonly setup: WriterSetup;
+  /** `<origin>+<key ID>+<key>`: the checkpoint key as a witness or an auditor is given it. */
+  readonly verifierKey: string;
 }
 
 /** Where the keys live by default: beside the SQLite file. ':memory:' keeps them in memory. */
@@ -77,7 +79,8 @@ export async function resolveAudit(config: Readonly<Config>): Promise<AuditKeys>
     checkpointFile: audit.checkpoints.file,
     checkpointWebhook: audit.checkpoints.webhook,
   };
-  return { hmacKey, setup };
+  const verifierKey = formatVerifierKey(setup.origin, createPublicKey({ key: signingKey, format: 'jwk' }));
+  return { hmacKey, setup, verifierKey };
 }
 
 /** The log's name in its checkpoints: the gateway's public host (else this host's name) and a fixed path. */
@@ -99,8 +102,6 @@ export function auditAdminParts(
   sink: AuditSink,
   keys: AuditKeys,
 ): AuditParts {
-  const origin = keys.setup.origin;
-  const publicKey = createPublicKey({ key: keys.setup.signingKey, format: 'jwk' });
   let lookup: Promise<(value: string) => Buffer[]> | undefined;
   return {
     sql: store.audit,
@@ -115,7 +116,7 @@ export function auditAdminParts(
     kek: keys.setup.kek === null ? null : Buffer.from(keys.setup.kek),
     checkpoint() {
       const cp = store.audit.latestCheckpoint();
-      return cp && { note: cp.note, size: cp.size, verifierKey: formatVerifierKey(origin, publicKey) };
+      return cp && { note: cp.note, size: cp.size, verifierKey: keys.verifierKey };
     },
   };
 }
