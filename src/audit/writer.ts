@@ -4,6 +4,7 @@ import type { CompiledMasking, CompiledProfile } from '../masking/compile.ts';
 import { maskJson } from '../masking/index.ts';
 import type { Finding } from '../masking/types.ts';
 import type { AuditSql, CheckpointRow } from '../store/audit-sql.ts';
+import { setKeys, subjectSet } from '../store/subject-sets.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
 import { type ActionFacts, type EventFacts, eventBody, eventColumns, type PayloadFacts } from './event.ts';
 import { maskAnswer, maskRequest } from './mask-recording.ts';
@@ -67,7 +68,8 @@ interface Prepared {
   masked: Buffer | null;
   raw: Buffer | null;
   rawPlain: Buffer | null;
-  subjects: Buffer[];
+  /** The blind-index keys (a subject set), null for none. */
+  subjects: { keys: Buffer; count: number } | null;
   truncated: boolean;
   /** Entity type → count found in the recording (request and answer). */
   types: Record<string, number>;
@@ -87,7 +89,6 @@ export interface RetentionResult {
 }
 
 const sha256hex = (b: Buffer): string => sha256(b).toString('hex');
-const HEX64 = /^[0-9a-f]{64}$/;
 
 /** An event with no recording to keep (a decision, or a recording that could not be masked). */
 const bare = (facts: EventFacts, truncated = false): Prepared => ({
@@ -95,7 +96,7 @@ const bare = (facts: EventFacts, truncated = false): Prepared => ({
   masked: null,
   raw: null,
   rawPlain: null,
-  subjects: [],
+  subjects: null,
   truncated,
   types: {},
 });
@@ -147,7 +148,7 @@ export class AuditWriter {
               masked: p.masked ? { sha256: sha256hex(p.masked), bytes: p.masked.length } : null,
               raw: p.raw ? { sha256: sha256hex(p.raw), bytes: p.raw.length } : null,
               truncated: p.truncated,
-              subjects: p.subjects.length,
+              subjects: p.subjects?.count ?? 0,
               types: p.types,
             }
           : null;
@@ -156,10 +157,12 @@ export class AuditWriter {
       chain = sha256(Buffer.concat([chain, leafHash], 64));
       sql.insertEvent({ seq, ...eventColumns(p.facts), body, leafHash, chainHash: chain });
       if (p.masked || p.raw) sql.insertPayload(seq, p.masked, p.raw);
-      for (const s of p.subjects) sql.insertSubject(s, seq);
+      if (p.subjects) sql.insertSubjectSet(seq, p.subjects.keys);
       for (const n of appender.append(leafHash)) sql.insertNode(n.level, n.index, n.hash);
       this.#tipChain = chain;
     }
+    // A batch can complete more than one bucket; a second pass catches up on the next append.
+    sql.foldSubjects(appender.size, 2);
   }
 
   /**
@@ -374,14 +377,14 @@ export class AuditWriter {
     }
     const wanted = new Map<string, Buffer>();
     for (const p of needing) {
-      for (const s of p.subjects.length > 0 ? p.subjects : [NO_SUBJECT]) {
+      for (const s of p.subjects ? setKeys(p.subjects.keys) : [NO_SUBJECT]) {
         const k = s.toString('hex');
         if (!this.#keys.has(k)) wanted.set(k, s);
       }
     }
     if (wanted.size > 0) this.#loadKeys([...wanted.values()], kek);
     for (const p of needing) {
-      const keys = (p.subjects.length > 0 ? p.subjects : [NO_SUBJECT]).map(
+      const keys = (p.subjects ? setKeys(p.subjects.keys) : [NO_SUBJECT]).map(
         (s) => this.#keys.get(s.toString('hex')) as SubjectKey,
       );
       p.raw = sealPayload(p.rawPlain as Buffer, keys);
@@ -422,10 +425,11 @@ function toBuffer(d: Uint8Array | string): Buffer {
  * The blind-index keys of an exchange: the keyed hashes of every identifier found in it, request
  * and answer. Secrets are not people, so they are not indexed.
  */
-function subjectKeys(fromAnswer: readonly string[], ...lists: readonly Finding[][]): Buffer[] {
-  const seen = new Set<string>();
-  for (const h of fromAnswer) if (HEX64.test(h)) seen.add(h);
-  for (const list of lists)
-    for (const f of list) if (f.type !== 'SECRET' && HEX64.test(f.valueHash)) seen.add(f.valueHash);
-  return [...seen].map((h) => Buffer.from(h, 'hex'));
+function subjectKeys(
+  fromAnswer: readonly string[],
+  ...lists: readonly Finding[][]
+): { keys: Buffer; count: number } | null {
+  const hex = [...fromAnswer];
+  for (const list of lists) for (const f of list) if (f.type !== 'SECRET') hex.push(f.valueHash);
+  return subjectSet(hex);
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { foldSets, postingSeqs, SUBJECT_BUCKET, setHas, setWithout } from './subject-sets.ts';
 
 // The audit trail's SQL (docs/audit.md): the chain of events, their payloads, the Merkle nodes,
 // signed checkpoints, the blind index and the per-subject keys. One writer appends inside an
@@ -83,7 +84,13 @@ export interface AuditSql {
   tip(): { size: number; chainHash: Buffer };
   insertEvent(row: AuditEventRow): void;
   insertPayload(seq: number, masked: Buffer | null, raw: Buffer | null): void;
-  insertSubject(subject: Buffer, seq: number): void;
+  /** The event's blind-index keys: a subject set (src/store/subject-sets.ts). */
+  insertSubjectSet(seq: number, keys: Buffer): void;
+  /**
+   * Folds the subject sets of complete buckets of a store of `size` events into postings (at most
+   * `max` buckets); returns how many were folded. Inside the append transaction.
+   */
+  foldSubjects(size: number, max: number): number;
   insertNode(level: number, idx: number, hash: Buffer): void;
   leafHashes(start: number, end: number): Buffer[];
   storedNode(level: number, idx: number): Buffer | undefined;
@@ -117,7 +124,7 @@ export interface AuditSql {
   /** Payload hashes are checked by verify; streamed beside `iterate`. */
   iteratePayloads(from: number): IterableIterator<AuditPayloadRow>;
   subjectSeqs(subjects: readonly Buffer[]): number[];
-  /** Removes blind-index rows; returns how many went. */
+  /** Removes the subjects from the blind index; returns how many (subject, event) entries went. */
   deleteSubjectIndex(subjects: readonly Buffer[]): number;
   /** Deletes masked/raw payloads of `server`'s events received before `before`. */
   prunePayloads(server: string, before: number, what: 'masked' | 'raw' | 'both', at: number): number;
@@ -139,7 +146,24 @@ export function createAuditSql(db: Database.Database): AuditSql {
      VALUES (@seq, @id, @kind, @at, @server, @caller, @method, @name, @sessionId, @outcome, @body, @leafHash, @chainHash)`,
   );
   const insertPayloadStmt = db.prepare('INSERT INTO audit_payloads (seq, masked, raw) VALUES (?, ?, ?)');
-  const insertSubjectStmt = db.prepare('INSERT OR IGNORE INTO audit_subjects (subject, seq) VALUES (?, ?)');
+  const insertSetStmt = db.prepare('INSERT OR REPLACE INTO audit_subject_sets (seq, keys) VALUES (?, ?)');
+  const setsStmt = db.prepare(
+    'SELECT seq, keys FROM audit_subject_sets WHERE seq >= ? AND seq < ? ORDER BY seq',
+  );
+  const updateSetStmt = db.prepare('UPDATE audit_subject_sets SET keys = ? WHERE seq = ?');
+  const deleteSetStmt = db.prepare('DELETE FROM audit_subject_sets WHERE seq = ?');
+  const deleteSetsStmt = db.prepare('DELETE FROM audit_subject_sets WHERE seq >= ? AND seq < ?');
+  // A bucket is folded once; should a set of it be written late all the same, its offsets join.
+  const insertPostingStmt = db.prepare(
+    `INSERT INTO audit_subject_postings (subject, bucket, offsets) VALUES (?, ?, ?)
+     ON CONFLICT (subject, bucket) DO UPDATE SET offsets = offsets || excluded.offsets`,
+  );
+  const postingsStmt = db.prepare('SELECT bucket, offsets FROM audit_subject_postings WHERE subject = ?');
+  const deletePostingsStmt = db
+    .prepare('DELETE FROM audit_subject_postings WHERE subject = ? RETURNING length(offsets)')
+    .pluck();
+  const foldedStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'subjects_folded'").pluck();
+  const setFoldedStmt = db.prepare("UPDATE audit_meta SET value = ? WHERE name = 'subjects_folded'");
   const insertNodeStmt = db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const leafStmt = db
     .prepare('SELECT leaf_hash FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq')
@@ -182,8 +206,6 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const iterPayloadStmt = db.prepare(
     `SELECT ${payloadColumns} FROM audit_payloads WHERE seq >= ? ORDER BY seq`,
   );
-  const subjectSeqStmt = db.prepare('SELECT seq FROM audit_subjects WHERE subject = ?').pluck();
-  const deleteSubjectStmt = db.prepare('DELETE FROM audit_subjects WHERE subject = ?');
   const countStmt = db.prepare('SELECT count(*) FROM audit_events').pluck();
   const pruneSql = {
     masked: 'masked = NULL',
@@ -211,6 +233,23 @@ export function createAuditSql(db: Database.Database): AuditSql {
   );
 
   const appendTx = db.transaction((fn: () => unknown) => fn());
+  const readTx = db.transaction((fn: () => unknown) => fn());
+  const folded = (): number => (foldedStmt.get() as number | undefined) ?? 0;
+  type SetRow = { seq: number; keys: Buffer };
+  /** Events of the index that touched any of the subjects: postings, then the sets not folded yet. */
+  const subjectSeqs = (subjects: readonly Buffer[]): number[] =>
+    readTx.deferred(() => {
+      const seqs = new Set<number>();
+      for (const s of subjects)
+        for (const row of postingsStmt.all(s) as { bucket: number; offsets: Buffer }[])
+          for (const seq of postingSeqs(row.bucket, row.offsets)) seqs.add(seq);
+      for (const row of setsStmt.iterate(
+        folded() * SUBJECT_BUCKET,
+        Number.MAX_SAFE_INTEGER,
+      ) as IterableIterator<SetRow>)
+        if (subjects.some((s) => setHas(row.keys, s))) seqs.add(row.seq);
+      return [...seqs].sort((a, b) => a - b);
+    }) as number[];
 
   return {
     appending: <T>(fn: () => T): T => appendTx.immediate(fn) as T,
@@ -220,7 +259,19 @@ export function createAuditSql(db: Database.Database): AuditSql {
     },
     insertEvent: (row) => void insertEventStmt.run(row),
     insertPayload: (seq, masked, raw) => void insertPayloadStmt.run(seq, masked, raw),
-    insertSubject: (subject, seq) => void insertSubjectStmt.run(subject, seq),
+    insertSubjectSet: (seq, keys) => void insertSetStmt.run(seq, keys),
+    foldSubjects(size, max) {
+      let done = 0;
+      for (let bucket = folded(); done < max && (bucket + 1) * SUBJECT_BUCKET <= size; bucket++, done++) {
+        const from = bucket * SUBJECT_BUCKET;
+        const to = from + SUBJECT_BUCKET;
+        for (const p of foldSets(bucket, setsStmt.iterate(from, to) as IterableIterator<SetRow>))
+          insertPostingStmt.run(p.subject, bucket, p.offsets);
+        deleteSetsStmt.run(from, to);
+        setFoldedStmt.run(bucket + 1);
+      }
+      return done;
+    },
     insertNode: (level, idx, hash) => void insertNodeStmt.run(level, idx, hash),
     leafHashes: (start, end) => leafStmt.all(start, end) as Buffer[],
     storedNode: (level, idx) => nodeStmt.get(level, idx) as Buffer | undefined,
@@ -286,11 +337,8 @@ export function createAuditSql(db: Database.Database): AuditSql {
       }
       if (q.subjects !== undefined) {
         if (q.subjects.length === 0) return [];
-        const names = q.subjects.map((s, i) => {
-          params[`s${i}`] = s;
-          return `@s${i}`;
-        });
-        where.push(`seq IN (SELECT seq FROM audit_subjects WHERE subject IN (${names.join(', ')}))`);
+        params.seqs = JSON.stringify(subjectSeqs(q.subjects));
+        where.push('seq IN (SELECT value FROM json_each(@seqs))');
       }
       const sql = `SELECT ${EVENT_COLUMNS} FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
       return db.prepare(sql).all(params) as AuditEventRow[];
@@ -301,14 +349,21 @@ export function createAuditSql(db: Database.Database): AuditSql {
       iterStmt.iterate(from, to) as IterableIterator<AuditEventRow>,
     payload: (seq) => payloadStmt.get(seq) as AuditPayloadRow | undefined,
     iteratePayloads: (from) => iterPayloadStmt.iterate(from) as IterableIterator<AuditPayloadRow>,
-    subjectSeqs(subjects) {
-      const seqs = new Set<number>();
-      for (const s of subjects) for (const seq of subjectSeqStmt.all(s) as number[]) seqs.add(seq);
-      return [...seqs].sort((a, b) => a - b);
-    },
+    subjectSeqs,
     deleteSubjectIndex(subjects) {
       let n = 0;
-      for (const s of subjects) n += deleteSubjectStmt.run(s).changes;
+      for (const s of subjects) for (const entries of deletePostingsStmt.all(s) as number[]) n += entries;
+      const sets = [
+        ...(setsStmt.iterate(folded() * SUBJECT_BUCKET, Number.MAX_SAFE_INTEGER) as IterableIterator<SetRow>),
+      ];
+      for (const row of sets) {
+        const hits = subjects.filter((s) => setHas(row.keys, s)).length;
+        if (hits === 0) continue;
+        n += hits;
+        const kept = setWithout(row.keys, subjects);
+        if (kept) updateSetStmt.run(kept, row.seq);
+        else deleteSetStmt.run(row.seq);
+      }
       return n;
     },
     prunePayloads: (server, before, what, at) => pruneStmts[what].run({ server, before, at }).changes,

@@ -185,6 +185,33 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (server, tool)
    );
    CREATE INDEX tool_pins_rev ON tool_pins (rev);`,
+  // The blind index as subject sets and postings (src/store/subject-sets.ts): one row per event
+  // (its keys, sorted, in one blob) until its bucket of 256 events is complete, then one row per
+  // distinct subject of the bucket with the offsets of its events. The rows of audit_subjects
+  // move over: complete buckets as postings, the rest as sets.
+  `CREATE TABLE audit_subject_sets (
+     seq INTEGER PRIMARY KEY,
+     keys BLOB NOT NULL
+   );
+   CREATE TABLE audit_subject_postings (
+     subject BLOB NOT NULL,
+     bucket INTEGER NOT NULL,
+     offsets BLOB NOT NULL,
+     PRIMARY KEY (subject, bucket)
+   ) WITHOUT ROWID;
+   INSERT INTO audit_meta (name, value)
+     SELECT 'subjects_folded', (SELECT count(*) FROM audit_events) / 256;
+   INSERT INTO audit_subject_postings (subject, bucket, offsets)
+     SELECT subject, seq / 256, unhex(group_concat(printf('%02x', seq % 256), '' ORDER BY seq))
+     FROM audit_subjects
+     WHERE seq < (SELECT value * 256 FROM audit_meta WHERE name = 'subjects_folded')
+     GROUP BY subject, seq / 256;
+   INSERT INTO audit_subject_sets (seq, keys)
+     SELECT seq, unhex(group_concat(hex(subject), '' ORDER BY subject))
+     FROM audit_subjects
+     WHERE seq >= (SELECT value * 256 FROM audit_meta WHERE name = 'subjects_folded')
+     GROUP BY seq;
+   DROP TABLE audit_subjects;`,
 ];
 
 /** Opens the pragmas every connection needs and brings the schema up to date. */

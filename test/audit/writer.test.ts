@@ -110,8 +110,60 @@ test('the blind index finds every exchange that touched a subject, without holdi
   assert.deepEqual(t.sql.subjectSeqs(keys.keys), [0, 2]);
   const hits = t.sql.search({ subjects: keys.keys, limit: 10 }).map((r) => r.seq);
   assert.deepEqual(hits, [0, 2]);
-  const dump = t.raw().prepare('SELECT * FROM audit_subjects').all();
+  const dump = [
+    t.raw().prepare('SELECT * FROM audit_subject_sets').all(),
+    t.raw().prepare('SELECT * FROM audit_subject_postings').all(),
+  ];
   assert.doesNotMatch(JSON.stringify(dump), /jane/i);
+});
+
+test('the blind index folds every 256 events: search and erasure find folded and recent events alike', () => {
+  const t = trail();
+  const other = 'max.mustermann@example.org';
+  const withEmail = new Set([3, 255, 256, 400, 520, 599]);
+  for (let start = 0; start < 600; start += 50) {
+    const batch = [];
+    for (let seq = start; seq < start + 50; seq++) {
+      const text = withEmail.has(seq) ? `mail ${EMAIL}` : seq % 7 === 0 ? `mail ${other}` : 'nobody';
+      batch.push({ facts: exchangeFacts(), recording: toolRecording({ q: seq }, text) });
+    }
+    t.writer.write(batch);
+  }
+  // Buckets 0 and 1 (events 0–511) are folded into postings; the sets of 512–599 remain.
+  const setSeqs = t
+    .raw()
+    .prepare('SELECT seq FROM audit_subject_sets ORDER BY seq')
+    .pluck()
+    .all() as number[];
+  assert.ok(setSeqs.length > 0 && (setSeqs[0] as number) >= 512, String(setSeqs[0]));
+  const keys = subjectKeysFor(EMAIL, profileOf(t)).keys;
+  const otherKeys = subjectKeysFor(other, profileOf(t)).keys;
+  assert.deepEqual(t.sql.subjectSeqs(keys), [...withEmail]);
+  const otherSeqs = Array.from({ length: 600 }, (_, i) => i).filter((i) => !withEmail.has(i) && i % 7 === 0);
+  assert.deepEqual(t.sql.subjectSeqs(otherKeys), otherSeqs);
+  assert.deepEqual(
+    t.sql.search({ subjects: keys, after: 255, limit: 3 }).map((r) => r.seq),
+    [256, 400, 520],
+  );
+  const result = t.writer.erase(keys, {
+    pruneMasked: false,
+    action: {
+      kind: 'erasure',
+      id: 'er-fold',
+      at: Date.now(),
+      actor: 'local:test',
+      server: null,
+      target: null,
+      action: 'erase',
+      reason: 'ticket 2',
+    },
+  });
+  assert.equal(result.exchanges, withEmail.size);
+  assert.equal(result.indexRowsRemoved, withEmail.size);
+  assert.deepEqual(t.sql.subjectSeqs(keys), []);
+  assert.deepEqual(t.sql.subjectSeqs(otherKeys), otherSeqs);
+  const report = verifyTrail(t.sql, { verifiers: t.verifiers });
+  assert.equal(report.ok, true, JSON.stringify(report.problem));
 });
 
 test('a raw copy opens with the key encryption key; erasing the subject shreds it and the chain still verifies', () => {

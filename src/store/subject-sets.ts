@@ -1,0 +1,104 @@
+// The blind index's two shapes (docs/audit.md, "The blind index"). An answer can carry thousands
+// of identifiers (a 75 KB customer list has ~1,650), and one B-tree row per (subject, event) means
+// thousands of inserts at random places of an ever-growing index per event: 20–50 ms of CPU and
+// page I/O per such answer once the index outgrows SQLite's cache. Instead each event stores one
+// *subject set* (its keys, sorted, in one blob: a sequential insert), and every SUBJECT_BUCKET
+// events the sets are folded into *postings* — one row per distinct subject of the bucket, holding
+// the offsets of the events that touched it — and the sets are dropped. A search reads a subject's
+// postings (one index range) and binary-searches the sets of the bucket not folded yet.
+
+/** Bytes of one blind-index key (an HMAC-SHA256). */
+export const SUBJECT_KEY_BYTES = 32;
+/** Events per bucket: offsets in a posting fit one byte. */
+export const SUBJECT_BUCKET = 256;
+
+/**
+ * The subject set of an event from its keys in lowercase hex: sorted, without duplicates, each
+ * 32 bytes. Hex strings that are not 64 lowercase hex digits are left out. Null when none is left.
+ */
+export function subjectSet(hexKeys: Iterable<string>): { keys: Buffer; count: number } | null {
+  const unique = [...new Set(hexKeys)].filter((h) => h.length === SUBJECT_KEY_BYTES * 2);
+  if (unique.length === 0) return null;
+  // Lowercase hex sorts as the bytes it encodes.
+  unique.sort();
+  const joined = unique.join('');
+  let keys = Buffer.from(joined, 'hex');
+  // Buffer.from stops at the first character that is not hex, and upper case would sort apart
+  // from the bytes it encodes: then check them one by one.
+  if (keys.length !== unique.length * SUBJECT_KEY_BYTES || joined !== joined.toLowerCase()) {
+    const valid = unique.filter((h) => /^[0-9a-f]{64}$/.test(h));
+    if (valid.length === 0) return null;
+    keys = Buffer.from(valid.join(''), 'hex');
+  }
+  return { keys, count: keys.length / SUBJECT_KEY_BYTES };
+}
+
+/** The keys of a subject set, one 32-byte view each. */
+export function setKeys(set: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let o = 0; o + SUBJECT_KEY_BYTES <= set.length; o += SUBJECT_KEY_BYTES)
+    out.push(set.subarray(o, o + SUBJECT_KEY_BYTES));
+  return out;
+}
+
+/** Whether a sorted subject set holds `key` (binary search). */
+export function setHas(set: Buffer, key: Buffer): boolean {
+  if (key.length !== SUBJECT_KEY_BYTES) return false;
+  let lo = 0;
+  let hi = Math.floor(set.length / SUBJECT_KEY_BYTES) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const o = mid * SUBJECT_KEY_BYTES;
+    const c = set.compare(key, 0, SUBJECT_KEY_BYTES, o, o + SUBJECT_KEY_BYTES);
+    if (c === 0) return true;
+    // compare() orders the set's slice against key: below zero, the slice sorts first.
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** A subject set without the given keys (erasure); null when nothing is left. */
+export function setWithout(set: Buffer, drop: readonly Buffer[]): Buffer | null {
+  const kept = setKeys(set).filter((k) => !drop.some((d) => d.equals(k)));
+  return kept.length === 0 ? null : Buffer.concat(kept);
+}
+
+/** One posting: a subject and the offsets (within its bucket, ascending) of the events that touched it. */
+export interface Posting {
+  subject: Buffer;
+  offsets: Buffer;
+}
+
+/**
+ * Folds a bucket's subject sets into postings, sorted by subject (they are inserted in that order,
+ * so the B-tree is walked once rather than at random).
+ */
+export function foldSets(bucket: number, sets: Iterable<{ seq: number; keys: Buffer }>): Posting[] {
+  const base = bucket * SUBJECT_BUCKET;
+  // latin1 strings are one character per byte: a cheap, exact map key for 32 bytes.
+  const byKey = new Map<string, number[]>();
+  for (const { seq, keys } of sets) {
+    const offset = seq - base;
+    if (offset < 0 || offset >= SUBJECT_BUCKET)
+      throw new RangeError(`event ${seq} is not in bucket ${bucket}`);
+    for (let o = 0; o + SUBJECT_KEY_BYTES <= keys.length; o += SUBJECT_KEY_BYTES) {
+      const k = keys.toString('latin1', o, o + SUBJECT_KEY_BYTES);
+      const list = byKey.get(k);
+      if (list) list.push(offset);
+      else byKey.set(k, [offset]);
+    }
+  }
+  const subjects = [...byKey.keys()].sort();
+  return subjects.map((k) => {
+    const offsets = byKey.get(k) as number[];
+    offsets.sort((a, b) => a - b);
+    return { subject: Buffer.from(k, 'latin1'), offsets: Buffer.from(offsets) };
+  });
+}
+
+/** The events a posting names. */
+export function postingSeqs(bucket: number, offsets: Buffer): number[] {
+  const base = bucket * SUBJECT_BUCKET;
+  return [...offsets].map((o) => base + o);
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { createAuditSql, prepareDatabase } from '../../src/store/index.ts';
+import {
+  foldSets,
+  postingSeqs,
+  SUBJECT_BUCKET,
+  setHas,
+  setKeys,
+  setWithout,
+  subjectSet,
+} from '../../src/store/subject-sets.ts';
+
+// The blind index's shapes (src/store/subject-sets.ts): a sorted set of keys per event, folded
+// into postings per bucket of events; and the migration from one row per (subject, event).
+
+const key = (label: string): string => createHash('sha256').update(label).digest('hex');
+
+test('a subject set is sorted, without duplicates, and leaves out what is not a 32-byte hex key', () => {
+  const a = key('a');
+  const b = key('b');
+  const c = key('c');
+  const set = subjectSet([c, a, b, a, 'nothex', `${'z'.repeat(64)}`, a.toUpperCase()]);
+  assert.ok(set);
+  assert.equal(set.count, 3);
+  const hex = setKeys(set.keys).map((k) => k.toString('hex'));
+  assert.deepEqual(hex, [a, b, c].sort());
+  for (const k of [a, b, c]) assert.equal(setHas(set.keys, Buffer.from(k, 'hex')), true);
+  assert.equal(setHas(set.keys, Buffer.from(key('d'), 'hex')), false);
+  assert.equal(setHas(set.keys, Buffer.from('00', 'hex')), false);
+  assert.equal(subjectSet(['', 'x'.repeat(64)]), null);
+  assert.equal(subjectSet([]), null);
+});
+
+test('binary search finds every key of a large set and no other', () => {
+  const keys = Array.from({ length: 1000 }, (_, i) => key(`k${i}`));
+  const set = subjectSet(keys);
+  assert.ok(set);
+  for (const k of keys) assert.equal(setHas(set.keys, Buffer.from(k, 'hex')), true, k);
+  for (let i = 0; i < 200; i++) assert.equal(setHas(set.keys, Buffer.from(key(`other${i}`), 'hex')), false);
+  const without = setWithout(set.keys, [Buffer.from(keys[0] as string, 'hex')]);
+  assert.ok(without);
+  assert.equal(without.length, 999 * 32);
+  assert.equal(setHas(without, Buffer.from(keys[0] as string, 'hex')), false);
+  assert.equal(setHas(without, Buffer.from(keys[1] as string, 'hex')), true);
+});
+
+test('folding a bucket gives one posting per subject, sorted, naming exactly its events', () => {
+  const a = key('a');
+  const b = key('b');
+  const bucket = 3;
+  const base = bucket * SUBJECT_BUCKET;
+  const sets = [
+    { seq: base + 5, keys: subjectSet([a, b])?.keys as Buffer },
+    { seq: base, keys: subjectSet([b])?.keys as Buffer },
+    { seq: base + 255, keys: subjectSet([a])?.keys as Buffer },
+  ];
+  const postings = foldSets(bucket, sets);
+  assert.deepEqual(
+    postings.map((p) => p.subject.toString('hex')),
+    [a, b].sort(),
+  );
+  const seqsOf = (k: string) =>
+    postingSeqs(bucket, postings.find((p) => p.subject.toString('hex') === k)?.offsets as Buffer);
+  assert.deepEqual(seqsOf(a), [base + 5, base + 255]);
+  assert.deepEqual(seqsOf(b), [base, base + 5]);
+  assert.throws(
+    () => foldSets(bucket, [{ seq: base + SUBJECT_BUCKET, keys: sets[0]?.keys as Buffer }]),
+    RangeError,
+  );
+});
+
+test('the migration moves one-row-per-subject indexes into postings (complete buckets) and sets (the rest)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'custos-subjects-'));
+  try {
+    const db = new Database(join(dir, 'old.db'));
+    prepareDatabase(db);
+    const latest = db.pragma('user_version', { simple: true }) as number;
+    // Back to the schema before this migration, with 300 events and the old index.
+    db.exec(`DROP TABLE audit_subject_sets; DROP TABLE audit_subject_postings;
+      DELETE FROM audit_meta WHERE name = 'subjects_folded';
+      CREATE TABLE audit_subjects (subject BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID;`);
+    const ev = db.prepare(
+      `INSERT INTO audit_events (seq, id, kind, at, body, leaf_hash, chain_hash) VALUES (?, ?, 'exchange', 0, '{}', x'00', x'00')`,
+    );
+    const sub = db.prepare('INSERT INTO audit_subjects (subject, seq) VALUES (?, ?)');
+    const a = Buffer.from(key('a'), 'hex');
+    const b = Buffer.from(key('b'), 'hex');
+    const withA = [0, 7, 255, 256, 299];
+    const withB = [7, 100, 280];
+    for (let seq = 0; seq < 300; seq++) {
+      ev.run(seq, `e${seq}`);
+      if (withA.includes(seq)) sub.run(a, seq);
+      if (withB.includes(seq)) sub.run(b, seq);
+    }
+    db.pragma(`user_version = ${latest - 1}`);
+    prepareDatabase(db);
+    assert.equal(db.pragma('user_version', { simple: true }), latest);
+    const sql = createAuditSql(db);
+    assert.deepEqual(sql.subjectSeqs([a]), withA);
+    assert.deepEqual(sql.subjectSeqs([b]), withB);
+    assert.deepEqual(
+      sql.subjectSeqs([a, b]),
+      [...new Set([...withA, ...withB])].sort((x, y) => x - y),
+    );
+    // Bucket 0 (events 0–255) is postings; events 256–299 are sets.
+    assert.equal(db.prepare('SELECT count(*) FROM audit_subject_postings').pluck().get(), 2);
+    assert.deepEqual(
+      db.prepare('SELECT seq FROM audit_subject_sets ORDER BY seq').pluck().all(),
+      [256, 280, 299],
+    );
+    // Erasing a removes every entry of it, folded or not, and leaves b alone.
+    assert.equal(sql.deleteSubjectIndex([a]), withA.length);
+    assert.deepEqual(sql.subjectSeqs([a]), []);
+    assert.deepEqual(sql.subjectSeqs([b]), withB);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
