@@ -161,8 +161,9 @@ export class AuditWriter {
       for (const n of appender.append(leafHash)) sql.insertNode(n.level, n.index, n.hash);
       this.#tipChain = chain;
     }
-    // A batch can complete more than one bucket; a second pass catches up on the next append.
-    sql.foldSubjects(appender.size, 2);
+    // Search and blind index for complete buckets (src/store/audit-sql.ts). A batch can complete
+    // more than one bucket; a second pass catches up on the next append.
+    sql.fold(appender.size, 2);
   }
 
   /**

@@ -87,10 +87,11 @@ export interface AuditSql {
   /** The event's blind-index keys: a subject set (src/store/subject-sets.ts). */
   insertSubjectSet(seq: number, keys: Buffer): void;
   /**
-   * Folds the subject sets of complete buckets of a store of `size` events into postings (at most
-   * `max` buckets); returns how many were folded. Inside the append transaction.
+   * Folds complete buckets of a store of `size` events (at most `max` of them) into the search
+   * index and the blind index's postings; returns how many were folded. Inside the append
+   * transaction.
    */
-  foldSubjects(size: number, max: number): number;
+  fold(size: number, max: number): number;
   insertNode(level: number, idx: number, hash: Buffer): void;
   leafHashes(start: number, end: number): Buffer[];
   storedNode(level: number, idx: number): Buffer | undefined;
@@ -162,8 +163,12 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const deletePostingsStmt = db
     .prepare('DELETE FROM audit_subject_postings WHERE subject = ? RETURNING length(offsets)')
     .pluck();
-  const foldedStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'subjects_folded'").pluck();
-  const setFoldedStmt = db.prepare("UPDATE audit_meta SET value = ? WHERE name = 'subjects_folded'");
+  const foldedStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'folded'").pluck();
+  const setFoldedStmt = db.prepare("UPDATE audit_meta SET value = ? WHERE name = 'folded'");
+  const foldSearchStmt = db.prepare(
+    `INSERT OR REPLACE INTO audit_search (seq, id, at, server, caller, name, session_id)
+     SELECT seq, id, at, server, caller, name, session_id FROM audit_events WHERE seq >= ? AND seq < ?`,
+  );
   const insertNodeStmt = db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const leafStmt = db
     .prepare('SELECT leaf_hash FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq')
@@ -196,7 +201,12 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const setMirroredStmt = db.prepare(
     "INSERT OR REPLACE INTO audit_meta (name, value) VALUES ('approval_seq', ?)",
   );
-  const byIdStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE id = ? ORDER BY seq`);
+  // The unfolded tail starts here: events from it on are not in audit_search yet.
+  const TAIL = "(SELECT value * 256 FROM audit_meta WHERE name = 'folded')";
+  const byIdStmt = db.prepare(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events
+     WHERE seq IN (SELECT seq FROM audit_search WHERE id = @id) OR (seq >= ${TAIL} AND id = @id) ORDER BY seq`,
+  );
   const bySeqStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq = ?`);
   const iterStmt = db.prepare(
     `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq`,
@@ -225,7 +235,10 @@ export function createAuditSql(db: Database.Database): AuditSql {
   function prune(what: 'masked' | 'raw' | 'both') {
     return db.prepare(
       `UPDATE audit_payloads SET ${pruneSql[what]}, pruned_at = @at
-       WHERE ${pruneWhere[what]} AND seq IN (SELECT seq FROM audit_events WHERE server = @server AND at < @before)`,
+       WHERE ${pruneWhere[what]} AND seq IN (
+         SELECT seq FROM audit_search WHERE server = @server AND at < @before
+         UNION ALL
+         SELECT seq FROM audit_events WHERE seq >= ${TAIL} AND server = @server AND at < @before)`,
     );
   }
   const pruneSeqStmt = db.prepare(
@@ -260,11 +273,12 @@ export function createAuditSql(db: Database.Database): AuditSql {
     insertEvent: (row) => void insertEventStmt.run(row),
     insertPayload: (seq, masked, raw) => void insertPayloadStmt.run(seq, masked, raw),
     insertSubjectSet: (seq, keys) => void insertSetStmt.run(seq, keys),
-    foldSubjects(size, max) {
+    fold(size, max) {
       let done = 0;
       for (let bucket = folded(); done < max && (bucket + 1) * SUBJECT_BUCKET <= size; bucket++, done++) {
         const from = bucket * SUBJECT_BUCKET;
         const to = from + SUBJECT_BUCKET;
+        foldSearchStmt.run(from, to);
         for (const p of foldSets(bucket, setsStmt.iterate(from, to) as IterableIterator<SetRow>))
           insertPostingStmt.run(p.subject, bucket, p.offsets);
         deleteSetsStmt.run(from, to);
@@ -309,41 +323,47 @@ export function createAuditSql(db: Database.Database): AuditSql {
     mirroredApprovalSeq: () => (mirroredStmt.get() as number | undefined) ?? 0,
     setMirroredApprovalSeq: (seq) => void setMirroredStmt.run(seq),
     search(q) {
+      // Filters on the indexed columns narrow audit_search (folded events); the unfolded tail
+      // joins them unfiltered, and every filter then applies to the chain's own columns.
+      const indexed: string[] = [];
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: Math.max(q.limit ?? 100, 1) };
-      const eq = (col: string, key: keyof AuditSearch): void => {
+      const eq = (col: string, key: keyof AuditSearch, inIndex: boolean): void => {
         const v = q[key];
         if (v === undefined) return;
         where.push(`${col} = @${key}`);
+        if (inIndex) indexed.push(`${col} = @${key}`);
         params[key] = v;
       };
-      eq('caller', 'caller');
-      eq('server', 'server');
-      eq('name', 'name');
-      eq('method', 'method');
-      eq('kind', 'kind');
-      eq('session_id', 'sessionId');
-      if (q.since !== undefined) {
-        where.push('at >= @since');
-        params.since = q.since;
-      }
-      if (q.until !== undefined) {
-        where.push('at < @until');
-        params.until = q.until;
-      }
-      if (q.after !== undefined) {
-        where.push('seq > @after');
-        params.after = q.after;
-      }
+      eq('caller', 'caller', true);
+      eq('server', 'server', true);
+      eq('name', 'name', true);
+      eq('method', 'method', false);
+      eq('kind', 'kind', false);
+      eq('session_id', 'sessionId', true);
+      const both = (clause: string, key: string, v: unknown): void => {
+        if (v === undefined) return;
+        where.push(clause);
+        indexed.push(clause);
+        params[key] = v;
+      };
+      both('at >= @since', 'since', q.since);
+      both('at < @until', 'until', q.until);
+      both('seq > @after', 'after', q.after);
       if (q.subjects !== undefined) {
         if (q.subjects.length === 0) return [];
         params.seqs = JSON.stringify(subjectSeqs(q.subjects));
         where.push('seq IN (SELECT value FROM json_each(@seqs))');
       }
+      if (indexed.length > 0)
+        where.push(
+          `seq IN (SELECT seq FROM audit_search WHERE ${indexed.join(' AND ')}
+           UNION ALL SELECT seq FROM audit_events WHERE seq >= ${TAIL})`,
+        );
       const sql = `SELECT ${EVENT_COLUMNS} FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
-      return db.prepare(sql).all(params) as AuditEventRow[];
+      return readTx.deferred(() => db.prepare(sql).all(params)) as AuditEventRow[];
     },
-    eventsById: (id) => byIdStmt.all(id) as AuditEventRow[],
+    eventsById: (id) => byIdStmt.all({ id }) as AuditEventRow[],
     event: (seq) => bySeqStmt.get(seq) as AuditEventRow | undefined,
     iterate: (from, to = Number.MAX_SAFE_INTEGER) =>
       iterStmt.iterate(from, to) as IterableIterator<AuditEventRow>,

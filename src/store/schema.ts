@@ -185,11 +185,40 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (server, tool)
    );
    CREATE INDEX tool_pins_rev ON tool_pins (rev);`,
-  // The blind index as subject sets and postings (src/store/subject-sets.ts): one row per event
-  // (its keys, sorted, in one blob) until its bucket of 256 events is complete, then one row per
-  // distinct subject of the bucket with the offsets of its events. The rows of audit_subjects
-  // move over: complete buckets as postings, the rest as sets.
-  `CREATE TABLE audit_subject_sets (
+  // Work per event moves out of the append (docs/audit.md, "Cost per event"): the chain's rows are
+  // appended with no secondary index, and every 256 events (a bucket) the writer folds the bucket
+  // into audit_search (the searchable columns, indexed) and the blind index's postings. Until then
+  // an event is found by scanning the unfolded tail (at most a few hundred rows). The blind index
+  // becomes subject sets and postings (src/store/subject-sets.ts): one row per event (its keys,
+  // sorted, in one blob) until its bucket is folded, then one row per distinct subject of the
+  // bucket with the offsets of its events. Existing rows move over: complete buckets folded, the
+  // rest as the tail.
+  `INSERT INTO audit_meta (name, value) SELECT 'folded', (SELECT count(*) FROM audit_events) / 256;
+   CREATE TABLE audit_search (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     server TEXT,
+     caller TEXT,
+     name TEXT,
+     session_id TEXT
+   );
+   INSERT INTO audit_search (seq, id, at, server, caller, name, session_id)
+     SELECT seq, id, at, server, caller, name, session_id FROM audit_events
+     WHERE seq < (SELECT value * 256 FROM audit_meta WHERE name = 'folded');
+   DROP INDEX audit_events_id;
+   DROP INDEX audit_events_at;
+   DROP INDEX audit_events_caller;
+   DROP INDEX audit_events_server;
+   DROP INDEX audit_events_name;
+   DROP INDEX audit_events_session;
+   CREATE INDEX audit_search_id ON audit_search (id);
+   CREATE INDEX audit_search_at ON audit_search (at);
+   CREATE INDEX audit_search_caller ON audit_search (caller, at);
+   CREATE INDEX audit_search_server ON audit_search (server, at);
+   CREATE INDEX audit_search_name ON audit_search (name, at) WHERE name IS NOT NULL;
+   CREATE INDEX audit_search_session ON audit_search (session_id) WHERE session_id IS NOT NULL;
+   CREATE TABLE audit_subject_sets (
      seq INTEGER PRIMARY KEY,
      keys BLOB NOT NULL
    );
@@ -199,17 +228,15 @@ const MIGRATIONS: readonly string[] = [
      offsets BLOB NOT NULL,
      PRIMARY KEY (subject, bucket)
    ) WITHOUT ROWID;
-   INSERT INTO audit_meta (name, value)
-     SELECT 'subjects_folded', (SELECT count(*) FROM audit_events) / 256;
    INSERT INTO audit_subject_postings (subject, bucket, offsets)
      SELECT subject, seq / 256, unhex(group_concat(printf('%02x', seq % 256), '' ORDER BY seq))
      FROM audit_subjects
-     WHERE seq < (SELECT value * 256 FROM audit_meta WHERE name = 'subjects_folded')
+     WHERE seq < (SELECT value * 256 FROM audit_meta WHERE name = 'folded')
      GROUP BY subject, seq / 256;
    INSERT INTO audit_subject_sets (seq, keys)
      SELECT seq, unhex(group_concat(hex(subject), '' ORDER BY subject))
      FROM audit_subjects
-     WHERE seq >= (SELECT value * 256 FROM audit_meta WHERE name = 'subjects_folded')
+     WHERE seq >= (SELECT value * 256 FROM audit_meta WHERE name = 'folded')
      GROUP BY seq;
    DROP TABLE audit_subjects;`,
 ];

@@ -166,6 +166,47 @@ test('the blind index folds every 256 events: search and erasure find folded and
   assert.equal(report.ok, true, JSON.stringify(report.problem));
 });
 
+test('search by user, server, tool, session, time and id finds folded and unfolded events alike', () => {
+  const t = trail();
+  const base = Date.UTC(2026, 0, 1);
+  // 600 events: every fifth by bob on server "hr", one a minute.
+  for (let start = 0; start < 600; start += 100) {
+    const batch = [];
+    for (let seq = start; seq < start + 100; seq++) {
+      const bob = seq % 5 === 0;
+      batch.push({
+        facts: exchangeFacts({
+          id: `ev-${seq}`,
+          receivedAt: base + seq * 60_000,
+          caller: bob ? 'demo:u-bob' : 'demo:u-alice-0001',
+          server: bob ? 'hr' : 'crm',
+          name: bob ? 'list_staff' : 'get_customer',
+          sessionId: bob ? 'sess-bob' : 'sess-1',
+        }),
+      });
+    }
+    t.writer.write(batch);
+  }
+  assert.equal(t.raw().prepare('SELECT count(*) FROM audit_search').pluck().get(), 512, 'two buckets folded');
+  const bobs = Array.from({ length: 120 }, (_, i) => i * 5);
+  const seqs = (q: Parameters<typeof t.sql.search>[0]) => t.sql.search(q).map((r) => r.seq);
+  assert.deepEqual(seqs({ caller: 'demo:u-bob', limit: 1000 }), bobs);
+  assert.deepEqual(seqs({ server: 'hr', name: 'list_staff', limit: 1000 }), bobs);
+  assert.deepEqual(seqs({ sessionId: 'sess-bob', method: 'tools/call', limit: 1000 }), bobs);
+  // A page that starts in the folded part and ends in the tail.
+  assert.deepEqual(seqs({ caller: 'demo:u-bob', after: 500, limit: 4 }), [505, 510, 515, 520]);
+  assert.deepEqual(
+    seqs({ caller: 'demo:u-bob', since: base + 250 * 60_000, until: base + 530 * 60_000, limit: 1000 }),
+    bobs.filter((s) => s >= 250 && s < 530),
+  );
+  assert.deepEqual(seqs({ since: base + 598 * 60_000, limit: 10 }), [598, 599]);
+  for (const seq of [3, 300, 520])
+    assert.deepEqual(
+      t.sql.eventsById(`ev-${seq}`).map((r) => r.seq),
+      [seq],
+    );
+});
+
 test('a raw copy opens with the key encryption key; erasing the subject shreds it and the chain still verifies', () => {
   const t = trail({ checkpointEvery: 2 });
   const rec = (text: string) => toolRecording({ email: EMAIL }, text, { retainRaw: true });

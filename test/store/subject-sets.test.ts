@@ -82,9 +82,15 @@ test('the migration moves one-row-per-subject indexes into postings (complete bu
     prepareDatabase(db);
     const latest = db.pragma('user_version', { simple: true }) as number;
     // Back to the schema before this migration, with 300 events and the old index.
-    db.exec(`DROP TABLE audit_subject_sets; DROP TABLE audit_subject_postings;
-      DELETE FROM audit_meta WHERE name = 'subjects_folded';
-      CREATE TABLE audit_subjects (subject BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID;`);
+    db.exec(`DROP TABLE audit_subject_sets; DROP TABLE audit_subject_postings; DROP TABLE audit_search;
+      DELETE FROM audit_meta WHERE name = 'folded';
+      CREATE TABLE audit_subjects (subject BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID;
+      CREATE INDEX audit_events_id ON audit_events (id);
+      CREATE INDEX audit_events_at ON audit_events (at);
+      CREATE INDEX audit_events_caller ON audit_events (caller, at);
+      CREATE INDEX audit_events_server ON audit_events (server, at);
+      CREATE INDEX audit_events_name ON audit_events (name, at) WHERE name IS NOT NULL;
+      CREATE INDEX audit_events_session ON audit_events (session_id) WHERE session_id IS NOT NULL;`);
     const ev = db.prepare(
       `INSERT INTO audit_events (seq, id, kind, at, body, leaf_hash, chain_hash) VALUES (?, ?, 'exchange', 0, '{}', x'00', x'00')`,
     );
