@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { request } from 'undici';
 import { log } from '../core/log.ts';
 import type { ApprovalRecord } from '../store/index.ts';
 
@@ -121,6 +120,8 @@ export async function postNotification(
     if (attempt > 0) await sleep(backoff * 2 ** (attempt - 1));
     const timestamp = String(Math.floor(Date.now() / 1000));
     try {
+      // Loaded on the first notice, not at the gateway's start (src/transport/undici-pool.ts).
+      const { request } = await import('undici');
       const r = await request(opts.url, {
         method: 'POST',
         headers: {

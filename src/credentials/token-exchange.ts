@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import type { Agent, request } from 'undici';
 import type { CredentialsConfig } from '../config/index.ts';
 import { credentialUnavailable } from './credential-error.ts';
 import { createFileSource } from './file-source.ts';
@@ -84,7 +84,19 @@ export function createTokenExchangeSource(
   const clientSecret = cfg.clientSecretFile
     ? createFileSource(server, cfg.clientSecretFile, opts)
     : undefined;
-  const agent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: timeoutMs } });
+  // undici's index (fetch, WebSocket, caches) loads on the first exchange, not at the gateway's
+  // start (src/transport/undici-pool.ts says why that matters).
+  let client: { request: typeof request; agent: Agent } | undefined;
+  const http = async (): Promise<{ request: typeof request; agent: Agent }> => {
+    if (!client) {
+      const undici = await import('undici');
+      client ??= {
+        request: undici.request,
+        agent: new undici.Agent({ keepAliveTimeout: 30_000, connect: { timeout: timeoutMs } }),
+      };
+    }
+    return client;
+  };
   const cache = new Map<string, Cached>(); // keyed by identity subject
   const inflight = new Map<string, Promise<string>>();
   let lastSuccessAt: number | null = null;
@@ -117,6 +129,7 @@ export function createTokenExchangeSource(
     const sentAt = Date.now();
     let res: Awaited<ReturnType<typeof request>>;
     try {
+      const { request, agent } = await http();
       res = await request(cfg.tokenEndpoint, {
         method: 'POST',
         headers,
@@ -209,7 +222,7 @@ export function createTokenExchangeSource(
     close() {
       clientSecret?.close();
       cache.clear();
-      void agent.close().catch(() => {});
+      void client?.agent.close().catch(() => {});
     },
   };
 }

@@ -1,9 +1,9 @@
 // The masking part of the gateway config: profiles (what to find and how to mask it), the key
 // file for hashes and pseudonyms, and the groups that may see raw values. Parsed once at boot.
 
-import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { parseFieldPath } from './field-path.ts';
+import { PHONE_REGIONS } from './phone-regions.ts';
 import type { EntityType, Operator } from './types.ts';
 
 const words = (list: string): readonly string[] => list.split(' ');
@@ -119,7 +119,7 @@ export const maskingConfigSchema = z.strictObject({
   hmacKeyFile: z.string().min(1).optional(),
   /** Regions whose national phone formats are recognised (international ones always are). */
   phoneRegions: z
-    .array(z.string().refine(isSupportedCountry, 'a region libphonenumber knows (ISO 3166 alpha-2, e.g. DE)'))
+    .array(z.string().refine((r) => PHONE_REGIONS.has(r), 'a region libphonenumber knows (ISO 3166 alpha-2, e.g. DE)'))
     .default(['DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'SE', 'GB', 'US']),
   profiles: z.record(z.string().min(1), profileSchema).default({ default: profileSchema.parse({}) }),
   /** Callers in these groups see raw values; their findings are still recorded, as `keep`. */

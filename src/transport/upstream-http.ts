@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { TextDecoder } from 'node:util';
-import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { HttpUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import { type Exchange, isLongLived, type Upstream } from '../core/exchange.ts';
@@ -8,6 +8,7 @@ import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { Session } from '../session/index.ts';
 import { isInitialize, markRpcError, writeHead } from './respond.ts';
 import { SseRewriter } from './sse.ts';
+import { Pool, undiciErrors } from './undici-pool.ts';
 
 // An HTTP upstream: the exchange is forwarded as the same era it arrived in, bytes as they came
 // (no re-serialisation), over a keep-alive pool, on undici's dispatch API (no stream wrapper and
