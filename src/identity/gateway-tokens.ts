@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { GATEWAY_TOKEN_AUDIENCE, GATEWAY_TOKEN_ISSUER } from './claims.ts';
+import { jose } from './jose.ts';
 import type { SigningKey } from './signing-key.ts';
 import type { AuthMethod } from './types.ts';
 
@@ -62,6 +62,7 @@ export async function issueGatewayToken(
   if (req.method !== undefined) claims.custos_method = req.method;
   if (req.attributes && Object.keys(req.attributes).length > 0) claims.custos_attrs = { ...req.attributes };
 
+  const { SignJWT } = await jose();
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
     .setIssuer(GATEWAY_TOKEN_ISSUER)

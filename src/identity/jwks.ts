@@ -1,11 +1,5 @@
-import {
-  type CompactJWSHeaderParameters,
-  type CryptoKey,
-  createLocalJWKSet,
-  errors,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-} from 'jose';
+import type { CompactJWSHeaderParameters, CryptoKey, FlattenedJWSInput, JSONWebKeySet } from 'jose';
+import { jose } from './jose.ts';
 import { AuthError } from './types.ts';
 
 // One issuer's signing keys: discovery (OpenID Connect Discovery 1.0 §4) once, then the JWKS
@@ -100,7 +94,7 @@ export function createKeySource(opts: KeySourceOptions): KeySource {
     try {
       const doc = await fetchJson(uri);
       set = doc as JSONWebKeySet;
-      local = createLocalJWKSet(set) as KeyResolver;
+      local = (await jose()).createLocalJWKSet(set) as KeyResolver;
     } catch (cause) {
       // A discovered jwks_uri may have moved: discover again next time.
       if (opts.jwksUri === undefined) jwksUri = undefined;
@@ -164,7 +158,7 @@ export function createKeySource(opts: KeySourceOptions): KeySource {
     try {
       return await keys(header, token);
     } catch (err) {
-      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+      if (!(err instanceof (await jose()).errors.JWKSNoMatchingKey)) throw err;
       if (!(await refetchOnMiss()) || local === keys) throw err;
       return (local as KeyResolver)(header, token);
     }

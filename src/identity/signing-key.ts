@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { loadOrCreateEd25519KeyFile } from '../core/ed25519-key-file.ts';
+import { jose } from './jose.ts';
 
 // The gateway's own Ed25519 signing key (RFC 8037), kept as a private JWK in one file
 // (src/core/ed25519-key-file.ts: created 0600 and atomically). The private half is never logged,
@@ -23,7 +24,7 @@ export async function loadOrCreateSigningKey(file: string): Promise<SigningKey> 
   const { privateKey, publicKey } = await loadOrCreateEd25519KeyFile(file, 'the signing key');
   const pub = publicKey.export({ format: 'jwk' });
   const base: JWK = { kty: 'OKP', crv: 'Ed25519', x: pub.x as string };
-  const kid = await calculateJwkThumbprint(base, 'sha256');
+  const kid = await (await jose()).calculateJwkThumbprint(base, 'sha256');
   return Object.freeze({
     kid,
     privateKey,

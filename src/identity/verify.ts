@@ -1,14 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import {
-  type CryptoKey,
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-  jwtVerify,
-} from 'jose';
+import type { CryptoKey, errors, JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import type { IssuerConfig } from '../config/schema.ts';
 import {
   type Claims,
@@ -17,6 +8,7 @@ import {
   identityFromGatewayClaims,
   identityFromIssuerClaims,
 } from './claims.ts';
+import { jose } from './jose.ts';
 import { createKeySource, type KeySource, KeysUnavailableError } from './jwks.ts';
 import { TokenCache } from './token-cache.ts';
 import { AuthError, type Identity, type TokenVerifier } from './types.ts';
@@ -105,6 +97,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier &
   let closed = false;
 
   async function verifyUncached(token: string): Promise<Identity> {
+    const { decodeJwt, decodeProtectedHeader } = await jose();
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);
@@ -137,15 +130,16 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier &
     options: JWTVerifyOptions,
     label: string,
   ): Promise<Claims> {
+    const J = await jose();
     let payload: JWTPayload;
     try {
-      payload = (await jwtVerify(token, key, options)).payload;
+      payload = (await J.jwtVerify(token, key, options)).payload;
     } catch (err) {
-      if (err instanceof errors.JWKSMultipleMatchingKeys) {
+      if (err instanceof J.errors.JWKSMultipleMatchingKeys) {
         // No `kid` and several keys fit (mid-rotation): RFC 7515 §6 lets the verifier try each.
         payload = await verifyWithAnyOf(token, err, options, label);
       } else {
-        throw refusal(err, label);
+        throw refusal(err, label, J);
       }
     }
     // RFC 7519 §4.1.6 does not forbid a future `iat`, but a token "issued" beyond the allowed skew
@@ -162,15 +156,16 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier &
     options: JWTVerifyOptions,
     label: string,
   ): Promise<JWTPayload> {
+    const J = await jose();
     let last: unknown = candidates;
     for await (const key of candidates) {
       try {
-        return (await jwtVerify(token, key, options)).payload;
+        return (await J.jwtVerify(token, key, options)).payload;
       } catch (err) {
         last = err;
       }
     }
-    throw refusal(last, label);
+    throw refusal(last, label, J);
   }
 
   async function verifyAndCache(token: string): Promise<Identity> {
@@ -216,9 +211,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier &
 }
 
 /** A jose error as a log-safe reason: its code and message name the check, never the token. */
-function refusal(err: unknown, label: string): AuthError {
+function refusal(err: unknown, label: string, J: typeof import('jose')): AuthError {
   if (err instanceof AuthError) return err;
   // No `cause`: jose's claim errors carry the whole claims set, which has no place in a log line.
-  if (err instanceof errors.JOSEError) return new AuthError(`${label}: ${err.code}: ${err.message}`);
+  if (err instanceof J.errors.JOSEError) return new AuthError(`${label}: ${err.code}: ${err.message}`);
   return new AuthError(`${label}: token verification failed`, { cause: err });
 }
