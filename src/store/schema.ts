@@ -185,7 +185,7 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (server, tool)
    );
    CREATE INDEX tool_pins_rev ON tool_pins (rev);`,
-  // Work per event moves out of the append (docs/audit.md, "Cost per event"): the chain's rows are
+  // Work per event moves out of the append (docs/audit.md, "Data subjects"): the chain's rows are
   // appended with no secondary index, and every 256 events (a bucket) the writer folds the bucket
   // into audit_search (the searchable columns, indexed) and the blind index's postings. Until then
   // an event is found by scanning the unfolded tail (at most a few hundred rows). The blind index

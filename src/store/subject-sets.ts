@@ -1,4 +1,4 @@
-// The blind index's two shapes (docs/audit.md, "The blind index"). An answer can carry thousands
+// The blind index's two shapes (docs/audit.md, "Data subjects"). An answer can carry thousands
 // of identifiers (a 75 KB customer list has ~1,650), and one B-tree row per (subject, event) means
 // thousands of inserts at random places of an ever-growing index per event: 20–50 ms of CPU and
 // page I/O per such answer once the index outgrows SQLite's cache. Instead each event stores one
