@@ -174,15 +174,19 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): s
     (r) => hopCpuAbove(rows, r, 'custos'),
     true,
   );
-  const maskLabel = 'masking cost per 64 KiB result (customer rows, worst)';
-  const maskTarget = '≤ 1500 µs';
+  // Every Custos path masks each answer once: for the client on a masking route, or for the audit
+  // recording on a route that does not mask. So custos-mask − custos is what masking for the client
+  // adds on top of the recording's masking, not the masking itself, which only the in-process
+  // figure measures (bench/masking-speed.ts, "answer bytes → masked bytes", same payload).
+  const maskLabel = "masking for the client, above the recording's own masking (customer rows, worst)";
+  const maskTarget = '–';
   if (mask) {
     const masked = hopCpuUsPerCall(mask.row) ?? 0;
     body.push([
       maskLabel,
       `${signed(mask.value, 0)} µs (${mask.row.title}: custos-mask ${fixed(masked, 0)} − custos ${fixed(masked - mask.value, 0)})`,
       maskTarget,
-      verdict(mask.value <= 1500),
+      'reported: the ≤ 1500 µs masking target is bench/masking-speed.ts',
     ]);
   } else none(maskLabel, maskTarget, 'needs custos and custos-mask customer rows of the same case');
 
