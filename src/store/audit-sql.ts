@@ -205,7 +205,9 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const TAIL = "(SELECT value * 256 FROM audit_meta WHERE name = 'folded')";
   const byIdStmt = db.prepare(
     `SELECT ${EVENT_COLUMNS} FROM audit_events
-     WHERE seq IN (SELECT seq FROM audit_search WHERE id = @id) OR (seq >= ${TAIL} AND id = @id) ORDER BY seq`,
+     WHERE seq IN (SELECT seq FROM audit_search WHERE id = @id
+                   UNION ALL SELECT seq FROM audit_events WHERE seq >= ${TAIL} AND id = @id)
+     ORDER BY seq`,
   );
   const bySeqStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq = ?`);
   const iterStmt = db.prepare(
