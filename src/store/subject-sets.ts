@@ -13,24 +13,68 @@ export const SUBJECT_KEY_BYTES = 32;
 export const SUBJECT_BUCKET = 256;
 
 /**
- * The subject set of an event from its keys in lowercase hex: sorted, without duplicates, each
- * 32 bytes. Hex strings that are not 64 lowercase hex digits are left out. Null when none is left.
+ * The subject set of an event from its keys in hex: sorted by their bytes, without duplicates,
+ * each 32 bytes. Strings that are not 64 hex digits are left out. Null when none is left.
  */
 export function subjectSet(hexKeys: Iterable<string>): { keys: Buffer; count: number } | null {
-  const unique = [...new Set(hexKeys)].filter((h) => h.length === SUBJECT_KEY_BYTES * 2);
-  if (unique.length === 0) return null;
-  // Lowercase hex sorts as the bytes it encodes.
-  unique.sort();
-  const joined = unique.join('');
-  let keys = Buffer.from(joined, 'hex');
-  // Buffer.from stops at the first character that is not hex, and upper case would sort apart
-  // from the bytes it encodes: then check them one by one.
-  if (keys.length !== unique.length * SUBJECT_KEY_BYTES || joined !== joined.toLowerCase()) {
-    const valid = unique.filter((h) => /^[0-9a-f]{64}$/.test(h));
-    if (valid.length === 0) return null;
-    keys = Buffer.from(valid.join(''), 'hex');
+  // Lower case first, so that one key given in two cases is one string, once in the set.
+  const unique = new Set<string>();
+  for (const h of hexKeys) if (h.length === SUBJECT_KEY_BYTES * 2) unique.add(h.toLowerCase());
+  if (unique.size === 0) return null;
+  let list = [...unique];
+  let raw = Buffer.from(list.join(''), 'hex');
+  // Buffer.from stops at the first character that is not hex: then check them one by one.
+  if (raw.length !== list.length * SUBJECT_KEY_BYTES) {
+    list = list.filter((h) => /^[0-9a-f]{64}$/.test(h));
+    if (list.length === 0) return null;
+    raw = Buffer.from(list.join(''), 'hex');
   }
-  return { keys, count: keys.length / SUBJECT_KEY_BYTES };
+  return { keys: sortedKeys(raw), count: list.length };
+}
+
+const WORDS = SUBJECT_KEY_BYTES / 4;
+const INDEX_BITS = 2 ** 21;
+
+/**
+ * Sorts distinct 32-byte keys by their bytes. An answer's ~1,650 keys sorted as strings cost
+ * ~0.5 ms; here a native numeric sort of (first four bytes · 2^21 + index) orders them, only keys
+ * whose first four bytes tie (rare: they are keyed hashes) are compared in full, and the keys are
+ * copied word by word (Buffer#copy and #compare cost ~50 ns a call).
+ */
+function sortedKeys(raw: Buffer): Buffer {
+  const n = raw.length / SUBJECT_KEY_BYTES;
+  // Aligned words to read and write; Buffer.from may have placed the bytes at any offset.
+  const bytes = raw.byteOffset % 4 === 0 ? raw : Buffer.from(raw);
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * WORDS);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const byBytes = (x: number, y: number): number => {
+    for (let w = 0; w < WORDS; w++) {
+      const d = view.getUint32((x * WORDS + w) * 4) - view.getUint32((y * WORDS + w) * 4);
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+  let order: number[];
+  if (n >= INDEX_BITS) order = Array.from({ length: n }, (_, i) => i).sort(byBytes);
+  else {
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = view.getUint32(i * SUBJECT_KEY_BYTES) * INDEX_BITS + i;
+    packed.sort();
+    order = Array.from(packed, (v) => v % INDEX_BITS);
+    for (let a = 0; a < n; ) {
+      const prefix = Math.floor((packed[a] as number) / INDEX_BITS);
+      let b = a + 1;
+      while (b < n && Math.floor((packed[b] as number) / INDEX_BITS) === prefix) b++;
+      if (b - a > 1) order.splice(a, b - a, ...order.slice(a, b).sort(byBytes));
+      a = b;
+    }
+  }
+  const out = new Uint32Array(n * WORDS);
+  for (let k = 0; k < n; k++) {
+    const from = (order[k] as number) * WORDS;
+    for (let w = 0; w < WORDS; w++) out[k * WORDS + w] = words[from + w] as number;
+  }
+  return Buffer.from(out.buffer, 0, raw.length);
 }
 
 /** The keys of a subject set, one 32-byte view each. */

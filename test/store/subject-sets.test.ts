@@ -50,6 +50,21 @@ test('binary search finds every key of a large set and no other', () => {
   assert.equal(setHas(without, Buffer.from(keys[1] as string, 'hex')), true);
 });
 
+test('keys sharing their first bytes, repeated in any case, sort by their bytes, once each', () => {
+  // 3,000 keys from 40 four-byte prefixes (ties everywhere), each given twice, once upper case.
+  const keys = Array.from(
+    { length: 3000 },
+    (_, i) => `${(i % 40).toString(16).padStart(8, '0')}${key(`t${i}`).slice(8)}`,
+  );
+  const set = subjectSet([...keys, ...keys.map((k) => k.toUpperCase())]);
+  assert.ok(set);
+  assert.equal(set.count, 3000);
+  assert.deepEqual(
+    setKeys(set.keys).map((k) => k.toString('hex')),
+    [...keys].sort(),
+  );
+});
+
 test('folding a bucket gives one posting per subject, sorted, naming exactly its events', () => {
   const a = key('a');
   const b = key('b');
