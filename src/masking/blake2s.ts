@@ -67,12 +67,27 @@ export function keyedBlake2s(key: Uint8Array, data: Uint8Array): Buffer {
   return out;
 }
 
-/** The lower-case hex digits of each byte value, two characters at 2·b and 2·b + 1. */
-const HEX_PAIRS = new Uint8Array(512);
+/**
+ * The two lower-case hex digits of each byte value as one 16-bit unit in memory order, so a byte
+ * becomes its two characters with one store.
+ */
+const HEX_UNITS = new Uint16Array(256);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 for (let b = 0; b < 256; b++) {
-  HEX_PAIRS[2 * b] = DIGITS.charCodeAt(b >> 4);
-  HEX_PAIRS[2 * b + 1] = DIGITS.charCodeAt(b & 15);
+  const high = DIGITS.charCodeAt(b >> 4);
+  const low = DIGITS.charCodeAt(b & 15);
+  HEX_UNITS[b] = littleEndian ? high | (low << 8) : (high << 8) | low;
 }
+
+/** A buffer of hex digits written as 16-bit units and decoded as Latin-1 text. */
+interface HexBuffer {
+  readonly units: Uint16Array;
+  readonly bytes: Buffer;
+}
+const hexBuffer = (digits: number): HexBuffer => {
+  const units = new Uint16Array(digits / 2);
+  return { units, bytes: Buffer.from(units.buffer, 0, digits) };
+};
 
 const encoder = new TextEncoder();
 
@@ -103,8 +118,8 @@ export function createKeyedBlake2s(key: Uint8Array): KeyedBlake2s {
   for (let i = 0; i < 8; i++) empty[i] = digest.readInt32LE(i * 4);
   const h = new Int32Array(8);
   const utf8 = new Uint8Array(1024);
-  const one = Buffer.alloc(OUT_BYTES * 2);
-  let many = Buffer.alloc(OUT_BYTES * 2 * 1024);
+  const one = hexBuffer(OUT_BYTES * 2);
+  let many = hexBuffer(OUT_BYTES * 2 * 1024);
 
   /** Any value: UTF-8 bytes, block by block after the key block. */
   const general = (value: string): void => {
@@ -177,23 +192,15 @@ export function createKeyedBlake2s(key: Uint8Array): KeyedBlake2s {
     general(value);
   };
 
-  /** The little-endian bytes of each word of `h`, as hex digits into `out` at `at`. */
-  const writeHex = (out: Uint8Array, at: number): void => {
+  /** The little-endian bytes of each word of `h` as hex digits, into `out` from unit `at` on. */
+  const writeHex = (out: Uint16Array, at: number): void => {
     for (let i = 0; i < 8; i++) {
       const v = h[i] as number;
-      const p = at + i * 8;
-      let b = (v << 1) & 510;
-      out[p] = HEX_PAIRS[b] as number;
-      out[p + 1] = HEX_PAIRS[b + 1] as number;
-      b = (v >>> 7) & 510;
-      out[p + 2] = HEX_PAIRS[b] as number;
-      out[p + 3] = HEX_PAIRS[b + 1] as number;
-      b = (v >>> 15) & 510;
-      out[p + 4] = HEX_PAIRS[b] as number;
-      out[p + 5] = HEX_PAIRS[b + 1] as number;
-      b = (v >>> 23) & 510;
-      out[p + 6] = HEX_PAIRS[b] as number;
-      out[p + 7] = HEX_PAIRS[b + 1] as number;
+      const p = at + i * 4;
+      out[p] = HEX_UNITS[v & 255] as number;
+      out[p + 1] = HEX_UNITS[(v >>> 8) & 255] as number;
+      out[p + 2] = HEX_UNITS[(v >>> 16) & 255] as number;
+      out[p + 3] = HEX_UNITS[v >>> 24] as number;
     }
   };
 
@@ -201,17 +208,18 @@ export function createKeyedBlake2s(key: Uint8Array): KeyedBlake2s {
   return {
     hash(value: string): string {
       digestOf(value);
-      writeHex(one, 0);
-      return one.toString('latin1', 0, HEX);
+      writeHex(one.units, 0);
+      return one.bytes.toString('latin1', 0, HEX);
     },
     hashAll(values: readonly string[]): string[] {
       const n = values.length;
-      if (n * HEX > many.length) many = Buffer.alloc(Math.max(n * HEX, many.length * 2));
+      if (n * HEX > many.bytes.length) many = hexBuffer(Math.max(n * HEX, many.bytes.length * 2));
+      const units = many.units;
       for (let i = 0; i < n; i++) {
         digestOf(values[i] as string);
-        writeHex(many, i * HEX);
+        writeHex(units, (i * HEX) / 2);
       }
-      const all = many.toString('latin1', 0, n * HEX);
+      const all = many.bytes.toString('latin1', 0, n * HEX);
       const out = new Array<string>(n);
       for (let i = 0; i < n; i++) out[i] = all.slice(i * HEX, i * HEX + HEX);
       return out;
