@@ -27,6 +27,11 @@ function starAllBut(value: string, keep: number, skipLeading = 0): string {
   let alnum = 0;
   for (let i = 0; i < n; i++) if (isAlnum(value.charCodeAt(i))) alnum++;
   const last = alnum - keep;
+  // Compact values (a card or IBAN without spaces): kept head, stars, kept tail.
+  if (alnum === n)
+    return last <= skipLeading
+      ? value
+      : value.slice(0, skipLeading) + stars(last - skipLeading) + value.slice(last);
   let out = '';
   let from = 0;
   let run = 0;
