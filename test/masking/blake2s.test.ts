@@ -3,6 +3,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createKeyedBlake2s, keyedBlake2s } from '../../src/masking/blake2s.ts';
+import { createX4 } from '../../src/masking/blake2s-x4.ts';
 import { compileProfile } from '../../src/masking/compile.ts';
 import { profileSchema } from '../../src/masking/config.ts';
 import { maskJson, maskText } from '../../src/masking/engine.ts';
@@ -81,9 +82,12 @@ describe('keyed BLAKE2s-256 (RFC 7693)', () => {
     );
   });
 
-  test('a string hashes as its UTF-8 bytes, one value or many, on the fast path or not', () => {
+  test('a string hashes as its UTF-8 bytes, one value or many, scalar or four per SIMD pass', () => {
+    // This runtime runs the WebAssembly module: what follows tests it, not only the scalar code.
+    assert.notEqual(createX4(new Int32Array(8)), undefined);
     const key = randomBytes(32);
     const hasher = createKeyedBlake2s(key);
+    const scalar = createKeyedBlake2s(key, { simd: false });
     const reference = (s: string): string => keyedBlake2s(key, Buffer.from(s, 'utf8')).toString('hex');
     fc.assert(
       fc.property(
@@ -98,6 +102,7 @@ describe('keyed BLAKE2s-256 (RFC 7693)', () => {
         (values) => {
           const expected = values.map(reference);
           assert.deepEqual(hasher.hashAll(values), expected);
+          assert.deepEqual(scalar.hashAll(values), expected);
           for (let i = 0; i < values.length; i++) assert.equal(hasher.hash(values[i] as string), expected[i]);
         },
       ),
@@ -106,11 +111,18 @@ describe('keyed BLAKE2s-256 (RFC 7693)', () => {
     // ASCII at and around the one-block limit, and past the 1 KB scratch buffer.
     for (const n of [0, 1, 3, 4, 5, 63, 64, 65, 128, 129, 400, 2000])
       assert.equal(hasher.hash('x'.repeat(n)), reference('x'.repeat(n)), String(n));
-    // More values at once than the first output buffer holds.
-    const many = Array.from({ length: 3000 }, (_, i) => `customer${i}@example.com`);
+    // More values at once than the first buffers hold, and than one decoded chunk (1,024); every
+    // count of values in the last group of four; one-block values among others that are not.
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      i % 97 === 0 ? '' : i % 89 === 0 ? `ü${i}${'x'.repeat(70)}` : `customer${i}@example.com`,
+    );
     const hashes = hasher.hashAll(many);
-    assert.equal(new Set(hashes).size, many.length);
-    for (const i of [0, 1023, 1024, 2999]) assert.equal(hashes[i], reference(many[i] as string));
+    assert.deepEqual(scalar.hashAll(many), hashes);
+    assert.equal(new Set(hashes).size, many.length - Math.floor(2999 / 97));
+    for (const i of [0, 1, 89, 1023, 1024, 2047, 2048, 2999])
+      assert.equal(hashes[i], reference(many[i] as string));
+    for (let n = 0; n <= 9; n++)
+      assert.deepEqual(hasher.hashAll(many.slice(0, n)), hashes.slice(0, n), String(n));
   });
 
   test('refuses keys it was not built for', () => {
