@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { subjectKeysFor } from '../../src/audit/subjects.ts';
 import { createKeyedBlake2s, keyedBlake2s } from '../../src/masking/blake2s.ts';
 import { createX4 } from '../../src/masking/blake2s-x4.ts';
 import { compileProfile } from '../../src/masking/compile.ts';
@@ -162,6 +163,26 @@ describe('finding hashes', () => {
     assert.equal(text, `write to EMAIL_${hmac.slice(0, 8)}`);
     assert.equal(findings[0]?.valueHash, expected('jane.doe@example.com'));
     assert.notEqual(findings[0]?.valueHash.slice(0, 8), hmac.slice(0, 8));
+  });
+
+  test('are the keys a data-subject search looks up', () => {
+    const profile = compileProfile(profileSchema.parse({}), TEST_KEYS);
+    const { findings } = maskJson(
+      {
+        customer: {
+          email: 'Jane.Doe@Example.com',
+          phone: '+49 30 1234 5678',
+          iban: 'DE89 3704 0044 0532 0130 00',
+        },
+      },
+      profile,
+    );
+    for (const [typed, f] of [
+      ['jane.doe@example.com', findings[0]],
+      ['+49 (30) 1234-5678', findings[1]],
+      ['DE89370400440532013000', findings[2]],
+    ] as const)
+      assert.deepEqual(subjectKeysFor(typed, profile).keys, [Buffer.from(f?.valueHash ?? '', 'hex')], typed);
   });
 
   test('every finding of a call gets its own value’s hash, repeated values alike', () => {
