@@ -104,15 +104,10 @@ export function record(
       : { type, subtype, path, start, end, valueHash, operator: op, detector },
   );
   run.slots.push(slot);
-  switch (op) {
-    case 'pseudonym':
-      return applyOperator(op, type, value, '', subtype, undefined, pseudonymHashOf(run, normal));
-    case 'encrypt':
-      // The key source files the value under its hash: computed now, once more at the end.
-      return applyOperator(op, type, value, profile.hash(normal), subtype, profile.encrypt);
-    default:
-      return applyOperator(op, type, value, '', subtype, undefined);
-  }
+  // The key source files an encrypted value under its hash: computed now, once more at the end.
+  const hash = op === 'encrypt' ? profile.hash(normal) : '';
+  const pseudonymHash = op === 'pseudonym' ? pseudonymHashOf(run, normal) : undefined;
+  return applyOperator(op, type, value, hash, subtype, profile.encrypt, pseudonymHash);
 }
 
 /** The pseudonym's HMAC (issue 6: "keyed pseudonym (HMAC token)"), once per value and call. */
