@@ -4,13 +4,13 @@ import { maskText } from '../masking/index.ts';
 import { normaliseValue } from '../masking/normalise.ts';
 
 // From an identifier an operator types (`jane@example.com`, `+49 170 1234567`, `DE89 3704…`) to
-// the blind-index keys the trail holds for it: the HMAC of its normal form, exactly as the masker
-// computed it when the value went by. The masker's own detectors say what the value is; when they
+// the blind-index keys the trail holds for it: the keyed hash of its normal form (profile.hash,
+// keyed BLAKE2s), exactly as the masker computed it when the value went by. The masker's own detectors say what the value is; when they
 // find nothing spanning it (a bare name), each type's normal form is tried — a key that matches
 // nothing costs nothing.
 
 export interface SubjectKeys {
-  /** Blind-index keys (32-byte HMACs) to look up. */
+  /** Blind-index keys (32-byte keyed hashes) to look up. */
   readonly keys: Buffer[];
   /** The entity types the value was recognised as (empty: tried every normal form). */
   readonly types: string[];

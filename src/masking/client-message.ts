@@ -5,7 +5,7 @@
 
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { CompiledProfile } from './compile.ts';
-import { createRun, keySegment, type MaskRun, maskValue, setOwn } from './engine.ts';
+import { createRun, finishRun, keySegment, type MaskRun, maskValue, setOwn } from './engine.ts';
 import { maskErrorOf } from './message.ts';
 import type { Finding } from './types.ts';
 
@@ -62,5 +62,6 @@ export function maskClientMessage(
     const result = maskObject(run, msg.result, '$.result', PROTOCOL);
     if (result !== msg.result) out = { ...out, result };
   }
-  return { msg: maskErrorOf(run, out), findings: run.findings };
+  const masked = maskErrorOf(run, out);
+  return { msg: masked, findings: finishRun(run) };
 }

@@ -1,6 +1,7 @@
 // Compile at boot, apply per request: a profile becomes detector objects, a field-rule index and
 // an operator table; the hot path never builds a RegExp or parses a path.
 
+import { createKeyedBlake2s } from './blake2s.ts';
 import {
   BUILTIN_FIELDS,
   DEFAULT_OPERATORS,
@@ -20,6 +21,7 @@ import {
   type Step,
 } from './field-path.ts';
 import { createKeyedHash } from './hmac.ts';
+import { findingHashKey } from './keys.ts';
 import type { Encrypt } from './operators.ts';
 import type { Detector } from './spans.ts';
 import type { EntityType, MaskingKeys, Operator } from './types.ts';
@@ -38,8 +40,12 @@ export interface CompiledProfile {
   readonly fields: FieldRuleIndex;
   readonly phones: PhoneValidator;
   readonly jsonInText: boolean;
-  /** HMAC-SHA256 under the deployment key, hex. */
+  /** A finding's keyed hash, hex: keyed BLAKE2s-256 under a key derived from the deployment key. */
   readonly hash: (normalised: string) => string;
+  /** The same for many values at once (a masking call's, when it ends). */
+  readonly hashAll: (normalised: readonly string[]) => string[];
+  /** The pseudonym operator's token source, hex: HMAC-SHA256 under the deployment key. */
+  readonly pseudonymHash: (normalised: string) => string;
   readonly encrypt: Encrypt | undefined;
   /** Exempt callers (the DPO): everything is found and recorded, nothing is changed. */
   readonly exempt: boolean;
@@ -143,6 +149,7 @@ export function compileProfile(
     for (const [type, names] of Object.entries(BUILTIN_FIELDS))
       rules.push(...listRules(names, type as EntityType, 'field-name'));
   const phones = options.phones ?? compilePhoneValidator(options.phoneRegions);
+  const findingHash = createKeyedBlake2s(findingHashKey(keys.hmacKey));
   return Object.freeze({
     name: options.name ?? 'default',
     operators: Object.freeze(operators),
@@ -151,7 +158,9 @@ export function compileProfile(
     fields: indexRules(rules.filter((r) => enabled.has(r.type))),
     phones,
     jsonInText: cfg.jsonInText,
-    hash: createKeyedHash(keys.hmacKey),
+    hash: findingHash.hash,
+    hashAll: findingHash.hashAll,
+    pseudonymHash: createKeyedHash(keys.hmacKey),
     encrypt: keys.encrypt,
     exempt: false,
   });

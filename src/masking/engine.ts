@@ -5,11 +5,11 @@
 import type { CompiledProfile } from './compile.ts';
 import { maskTable, parseCsvTable } from './csv.ts';
 import { type FieldRule, mayBePersonal, type Step } from './field-path.ts';
-import { createRun, type MaskRun, record, subtypeOf } from './run.ts';
+import { createRun, dropFindings, finishRun, type MaskRun, record, subtypeOf } from './run.ts';
 import { findSpans } from './scan.ts';
 import type { Finding } from './types.ts';
 
-export { createRun, type MaskRun } from './run.ts';
+export { createRun, finishRun, type MaskRun } from './run.ts';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -104,7 +104,7 @@ function maskParsed(run: MaskRun, parsed: unknown, text: string, path: string): 
   run.lossy = lossy;
   if (!lost) return run.writes === writes && masked === parsed ? text : stringifyLike(masked, text);
   // Re-serialising would change digits JSON.parse could not hold: the caller masks it as text.
-  run.findings.length = before;
+  dropFindings(run, before);
   return undefined;
 }
 
@@ -285,7 +285,8 @@ export interface MaskResult<T> {
 /** Masks any JSON value; field-rule paths are relative to `value`, finding paths start at `basePath`. */
 export function maskJson(value: unknown, profile: CompiledProfile, basePath = '$'): MaskResult<unknown> {
   const run = createRun(profile);
-  return { value: maskValue(run, value, basePath, []), findings: run.findings };
+  const masked = maskValue(run, value, basePath, []);
+  return { value: masked, findings: finishRun(run) };
 }
 
 /** Masks free text (or JSON inside text, by field); offsets in findings are into `text`. */
@@ -295,5 +296,6 @@ export function maskText(
   path = '$',
 ): { text: string; findings: Finding[] } {
   const run = createRun(profile);
-  return { text: maskString(run, text, path), findings: run.findings };
+  const masked = maskString(run, text, path);
+  return { text: masked, findings: finishRun(run) };
 }

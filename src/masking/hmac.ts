@@ -1,10 +1,9 @@
-// Keyed hashes for findings and pseudonyms: HMAC-SHA256 (RFC 2104) of a short string. A 75 KB
-// customer result yields eight hundred to sixteen hundred distinct values, and node:crypto's
-// createHmac costs ~1.6 µs each here (object setup dominates, not hashing; two one-shot
-// crypto.hash calls with the pads still ~0.6 µs), which alone would eat the masking budget. The
-// key's inner and outer pad blocks are compressed once at boot, so a value costs two SHA-256 block
-// compressions (~0.35 µs) plus packing and hex (~0.25 µs). test/masking/operators.test.ts checks
-// it against node:crypto.
+// The pseudonym operator's keyed hash: HMAC-SHA256 (RFC 2104) of a short string (issue 6: "keyed
+// pseudonym (HMAC token)"), computed only where that operator applies. node:crypto's createHmac
+// costs ~1.6 µs a value here (object setup dominates, not hashing); with the key's inner and
+// outer pad blocks compressed once at boot, a value costs two SHA-256 block compressions
+// (~0.35 µs) plus packing and hex (~0.25 µs). Findings' hashes use keyed BLAKE2s instead, one
+// compression a value (blake2s.ts). test/masking/operators.test.ts checks this against node:crypto.
 
 import { createHash } from 'node:crypto';
 import { compress } from './sha256.ts';

@@ -1,6 +1,6 @@
 // The deployment's masking key: read once at boot from `hmacKeyFile`, or made up for a run.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { MaskingKeys } from './types.ts';
 
@@ -27,3 +27,11 @@ export function loadMaskingKeys(
   const hmacKey = hmacKeyFile === undefined ? randomBytes(MIN_KEY_BYTES) : loadHmacKey(hmacKeyFile);
   return encrypt === undefined ? { hmacKey } : { hmacKey, encrypt };
 }
+
+/**
+ * The key of the findings' keyed hash (keyed BLAKE2s, src/masking/blake2s.ts), derived from the
+ * deployment key for that one use: the pseudonym operator's HMAC-SHA256 keeps the deployment key
+ * itself, and a value's blind-index key then never equals its pseudonym's hash.
+ */
+export const findingHashKey = (hmacKey: Buffer): Buffer =>
+  createHmac('sha256', hmacKey).update('custos finding hash v2').digest();

@@ -16,7 +16,8 @@
 
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { CompiledProfile } from './compile.ts';
-import { createRun, keySegment, type MaskRun, maskString, maskValue, setOwn } from './engine.ts';
+import { createRun, finishRun, keySegment, type MaskRun, maskString, maskValue, setOwn } from './engine.ts';
+import { copyFinding } from './run.ts';
 import type { Finding } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -178,13 +179,6 @@ function maskEnvelope(run: MaskRun, obj: Obj, path: string): Obj {
   return copy ?? obj;
 }
 
-function repath(f: Finding, path: string): Finding {
-  const { type, subtype, start, end, valueHash, operator, detector } = f;
-  return subtype === undefined
-    ? { type, path, start, end, valueHash, operator, detector }
-    : { type, subtype, path, start, end, valueHash, operator, detector };
-}
-
 /**
  * A tool result with structuredContent: the structured value is masked as data, then each text
  * block. SDK servers put JSON.stringify(structuredContent) in a text block for older clients;
@@ -212,9 +206,7 @@ function maskToolResult(run: MaskRun, obj: Obj, copy: Obj | undefined, path: str
     if (!duplicateOf(block)) return maskBlock(r, block, p);
     const textPath = `${p}.text`;
     for (let i = first; i < last; i++)
-      r.findings.push(
-        repath(r.findings[i] as Finding, textPath + (r.findings[i] as Finding).path.slice(base.length)),
-      );
+      copyFinding(r, i, textPath + (r.findings[i] as Finding).path.slice(base.length));
     return masked === structured ? block : { ...(block as Obj), text: JSON.stringify(masked) };
   });
   out = put(obj, out, 'content', maskedContent);
@@ -238,7 +230,8 @@ export function maskMessage(msg: JsonRpcMessage, profile: CompiledProfile): Mask
     const params = maskEnvelope(run, msg.params, '$.params');
     if (params !== msg.params) out = { ...out, params };
   }
-  return { msg: maskErrorOf(run, out), findings: run.findings };
+  const masked = maskErrorOf(run, out);
+  return { msg: masked, findings: finishRun(run) };
 }
 
 /** A JSON-RPC error's message and data, masked (either direction). */

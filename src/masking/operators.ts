@@ -1,5 +1,6 @@
 // The masking operators: what replaces a found value. Pure functions of the value, its type and
-// its keyed hash; `encrypt` comes from MaskingKeys (the audit issue's per-subject keys).
+// its keyed hashes (the finding's, and the pseudonym's HMAC when that operator applies);
+// `encrypt` comes from MaskingKeys (the audit issue's per-subject keys).
 
 import type { EntityType, Operator } from './types.ts';
 
@@ -7,8 +8,8 @@ export type Encrypt = (value: string, valueHash: string) => string;
 
 export const redact = (type: EntityType): string => `[${type}]`;
 
-/** `PERSON_3f9a1c2b`: stable per deployment key, so masked records still join. */
-export const pseudonym = (type: EntityType, valueHash: string): string => `${type}_${valueHash.slice(0, 8)}`;
+/** `PERSON_3f9a1c2b` from the value's HMAC: stable per deployment key, so masked records still join. */
+export const pseudonym = (type: EntityType, hmac: string): string => `${type}_${hmac.slice(0, 8)}`;
 
 const isAlnum = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0;
@@ -26,6 +27,11 @@ function starAllBut(value: string, keep: number, skipLeading = 0): string {
   let alnum = 0;
   for (let i = 0; i < n; i++) if (isAlnum(value.charCodeAt(i))) alnum++;
   const last = alnum - keep;
+  // Compact values (a card or IBAN without spaces): kept head, stars, kept tail.
+  if (alnum === n)
+    return last <= skipLeading
+      ? value
+      : value.slice(0, skipLeading) + stars(last - skipLeading) + value.slice(last);
   let out = '';
   let from = 0;
   let run = 0;
@@ -144,6 +150,8 @@ export function applyOperator(
   valueHash: string,
   subtype: string | undefined,
   encrypt: Encrypt | undefined,
+  /** HMAC-SHA256 of the normal form, hex: needed by `pseudonym` only (without it: redacted). */
+  pseudonymHash?: string,
 ): string {
   switch (operator) {
     case 'keep':
@@ -153,7 +161,7 @@ export function applyOperator(
     case 'partial':
       return partial(type, value, subtype);
     case 'pseudonym':
-      return pseudonym(type, valueHash);
+      return pseudonymHash === undefined ? redact(type) : pseudonym(type, pseudonymHash);
     case 'encrypt':
       // Without a key source there is nothing to decrypt with later: redact instead.
       return encrypt ? `enc:v1:${encrypt(value, valueHash)}` : redact(type);

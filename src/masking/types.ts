@@ -28,7 +28,10 @@ export interface Finding {
   /** … and the UTF-16 offsets inside that string value (end exclusive); whole value: 0..length. */
   readonly start: number;
   readonly end: number;
-  /** HMAC-SHA256 of the normalised value under the deployment's key, hex: the blind index for DSAR. */
+  /**
+   * Keyed BLAKE2s-256 of the normalised value, hex, under a key derived from the deployment's
+   * (src/masking/keys.ts findingHashKey): the blind index for DSAR.
+   */
   readonly valueHash: string;
   readonly operator: Operator;
   readonly detector: string;
@@ -36,7 +39,7 @@ export interface Finding {
 
 /** Keys the operators need; loaded once at boot, never logged. */
 export interface MaskingKeys {
-  /** Keys pseudonyms and finding hashes: stable per deployment, so records still join. */
+  /** Keys pseudonyms and (through a derived key) finding hashes: stable per deployment, so records still join. */
   readonly hmacKey: Buffer;
   /** Encrypts a value for reversible masking; the audit issue swaps in per-subject keys. */
   readonly encrypt?: (value: string, valueHash: string) => string;
