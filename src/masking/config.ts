@@ -119,7 +119,11 @@ export const maskingConfigSchema = z.strictObject({
   hmacKeyFile: z.string().min(1).optional(),
   /** Regions whose national phone formats are recognised (international ones always are). */
   phoneRegions: z
-    .array(z.string().refine((r) => PHONE_REGIONS.has(r), 'a region libphonenumber knows (ISO 3166 alpha-2, e.g. DE)'))
+    .array(
+      z
+        .string()
+        .refine((r) => PHONE_REGIONS.has(r), 'a region libphonenumber knows (ISO 3166 alpha-2, e.g. DE)'),
+    )
     .default(['DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'SE', 'GB', 'US']),
   profiles: z.record(z.string().min(1), profileSchema).default({ default: profileSchema.parse({}) }),
   /** Callers in these groups see raw values; their findings are still recorded, as `keep`. */
