@@ -4,7 +4,7 @@ import type { CompiledMasking, CompiledProfile } from '../masking/compile.ts';
 import { maskJson } from '../masking/index.ts';
 import type { Finding } from '../masking/types.ts';
 import type { AuditSql, CheckpointRow } from '../store/audit-sql.ts';
-import { setKeys, subjectSet } from '../store/subject-sets.ts';
+import { SUBJECT_BUCKET, setKeys, subjectSet } from '../store/subject-sets.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
 import { type ActionFacts, type EventFacts, eventBody, eventColumns, type PayloadFacts } from './event.ts';
 import { maskAnswer, maskRequest } from './mask-recording.ts';
@@ -161,9 +161,9 @@ export class AuditWriter {
       for (const n of appender.append(leafHash)) sql.insertNode(n.level, n.index, n.hash);
       this.#tipChain = chain;
     }
-    // Search and blind index for complete buckets (src/store/audit-sql.ts). A batch can complete
-    // more than one bucket; a second pass catches up on the next append.
-    sql.fold(appender.size, 2);
+    // Search and blind index for the buckets this batch completed (src/store/audit-sql.ts), and one
+    // more, so that a lag (a batch that failed to fold) is caught up and never grows.
+    sql.fold(appender.size, Math.ceil(prepared.length / SUBJECT_BUCKET) + 1);
   }
 
   /**

@@ -166,6 +166,14 @@ test('the blind index folds every 256 events: search and erasure find folded and
   assert.equal(report.ok, true, JSON.stringify(report.problem));
 });
 
+test('a batch of thousands of events folds every bucket it completes', () => {
+  const t = trail();
+  t.writer.write(Array.from({ length: 1300 }, () => ({ facts: exchangeFacts() })));
+  // 1,300 events: buckets 0–4 (events 0–1279) are complete and folded at once.
+  assert.equal(t.raw().prepare("SELECT value FROM audit_meta WHERE name = 'folded'").pluck().get(), 5);
+  assert.equal(t.raw().prepare('SELECT count(*) FROM audit_search').pluck().get(), 1280);
+});
+
 test('search by user, server, tool, session, time and id finds folded and unfolded events alike', () => {
   const t = trail();
   const base = Date.UTC(2026, 0, 1);
