@@ -37,9 +37,9 @@ const INDEX_BITS = 2 ** 21;
 
 /**
  * Sorts 32-byte keys by their bytes and drops duplicates. An answer's ~1,650 keys sorted as
- * strings cost ~0.5 ms; here a native numeric sort of (first four bytes · 2^21 + index) orders them, only keys
- * whose first four bytes tie (rare: they are keyed hashes) are compared in full, and the keys are
- * copied word by word (Buffer#copy and #compare cost ~50 ns a call).
+ * strings cost ~0.5 ms; here a native numeric sort of (first four bytes · 2^21 + index) orders
+ * them, only keys whose first four bytes tie (rare: they are keyed hashes) are compared in full,
+ * and the keys are copied word by word (Buffer#copy and #compare cost ~50 ns a call).
  */
 function sortedKeys(raw: Buffer): { keys: Buffer; count: number } {
   const n = raw.length / SUBJECT_KEY_BYTES;
