@@ -202,7 +202,7 @@ export function createAuditSql(db: Database.Database): AuditSql {
     "INSERT OR REPLACE INTO audit_meta (name, value) VALUES ('approval_seq', ?)",
   );
   // The unfolded tail starts here: events from it on are not in audit_search yet.
-  const TAIL = "(SELECT value * 256 FROM audit_meta WHERE name = 'folded')";
+  const TAIL = `(SELECT value * ${SUBJECT_BUCKET} FROM audit_meta WHERE name = 'folded')`;
   const byIdStmt = db.prepare(
     `SELECT ${EVENT_COLUMNS} FROM audit_events
      WHERE seq IN (SELECT seq FROM audit_search WHERE id = @id
