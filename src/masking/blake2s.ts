@@ -14,6 +14,7 @@
 import { compress, IV } from './blake2s-compress.ts';
 import { createX4 } from './blake2s-x4.ts';
 import { hexSlices } from './hex-slices.ts';
+import { utf8Bytes } from './utf8-bytes.ts';
 
 const BLOCK = 64;
 const OUT_BYTES = 32;
@@ -94,8 +95,6 @@ const hexBuffer = (digits: number): HexBuffer => {
   return { units, bytes: Buffer.from(units.buffer, 0, digits) };
 };
 
-const encoder = new TextEncoder();
-
 /** Hex digests of keyed BLAKE2s-256 over the UTF-8 bytes of strings. */
 export interface KeyedBlake2s {
   /** One value's digest, hex. */
@@ -132,15 +131,8 @@ export function createKeyedBlake2s(key: Uint8Array, options: { simd?: boolean } 
 
   /** Any value: UTF-8 bytes, block by block after the key block. */
   const general = (value: string): void => {
-    let src: Uint8Array;
-    let n: number;
-    if (value.length * 3 <= utf8.length) {
-      n = encoder.encodeInto(value, utf8).written;
-      src = utf8;
-    } else {
-      src = encoder.encode(value);
-      n = src.length;
-    }
+    const src = utf8Bytes(value, utf8);
+    const n = src.length;
     let at = 0;
     while (n - at > BLOCK) {
       load(m, src, at, at + BLOCK);

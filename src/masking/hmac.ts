@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { compress } from './sha256.ts';
+import { utf8Bytes } from './utf8-bytes.ts';
 
 const IV = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -22,7 +23,6 @@ function padState(key: Buffer, pad: number, w: Int32Array): Int32Array {
   return state;
 }
 
-const encoder = new TextEncoder();
 const DIGITS = '0123456789abcdef';
 /** The two ASCII hex digits of each byte value, at 2·b and 2·b + 1. */
 const HEX_PAIRS = new Uint8Array(512);
@@ -55,15 +55,8 @@ export function createKeyedHash(key: Buffer): (value: string) => string {
 
   /** The general path: UTF-8 bytes, any length. */
   const innerBlocks = (value: string): void => {
-    let src: Uint8Array;
-    let n: number;
-    if (value.length * 3 <= utf8.length) {
-      n = encoder.encodeInto(value, utf8).written;
-      src = utf8;
-    } else {
-      src = encoder.encode(value);
-      n = src.length;
-    }
+    const src = utf8Bytes(value, utf8);
+    const n = src.length;
     let off = 0;
     for (; n - off >= 64; off += 64) {
       words(src, off);
