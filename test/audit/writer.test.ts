@@ -27,6 +27,20 @@ function trail(opts?: Parameters<typeof openTestTrail>[0]): TestTrail {
 const EMAIL = 'jane.roe@example.com';
 const IBAN = 'DE89370400440532013000';
 
+/** The erasure event's facts for `writer.erase`. */
+function erasureAction(id: string, reason: string) {
+  return {
+    kind: 'erasure' as const,
+    id,
+    at: Date.now(),
+    actor: 'local:test',
+    server: null,
+    target: null,
+    action: 'erase',
+    reason,
+  };
+}
+
 function profileOf(t: TestTrail) {
   return compileProfile(profileSchema.parse({}), { hmacKey: Buffer.from(t.setup.hmacKey) });
 }
@@ -147,16 +161,7 @@ test('the blind index folds every 256 events: search and erasure find folded and
   );
   const result = t.writer.erase(keys, {
     pruneMasked: false,
-    action: {
-      kind: 'erasure',
-      id: 'er-fold',
-      at: Date.now(),
-      actor: 'local:test',
-      server: null,
-      target: null,
-      action: 'erase',
-      reason: 'ticket 2',
-    },
+    action: erasureAction('er-fold', 'ticket 2'),
   });
   assert.equal(result.exchanges, withEmail.size);
   assert.equal(result.indexRowsRemoved, withEmail.size);
@@ -231,16 +236,7 @@ test('a raw copy opens with the key encryption key; erasing the subject shreds i
   const keys = subjectKeysFor(EMAIL, profileOf(t)).keys;
   const result = t.writer.erase(keys, {
     pruneMasked: false,
-    action: {
-      kind: 'erasure',
-      id: 'er-1',
-      at: Date.now(),
-      actor: 'local:test',
-      server: null,
-      target: null,
-      action: 'erase',
-      reason: 'ticket 1',
-    },
+    action: erasureAction('er-1', 'ticket 1'),
   });
   assert.equal(result.exchanges, 1);
   assert.equal(result.keysDestroyed, 1);
@@ -264,16 +260,7 @@ test('erasure with deleted recordings: masked copies of that subject go, the cha
   const keys = subjectKeysFor(EMAIL, profileOf(t)).keys;
   const r = t.writer.erase(keys, {
     pruneMasked: true,
-    action: {
-      kind: 'erasure',
-      id: 'er-2',
-      at: Date.now(),
-      actor: 'local:test',
-      server: null,
-      target: null,
-      action: 'erase',
-      reason: 'ticket 2',
-    },
+    action: erasureAction('er-2', 'ticket 2'),
   });
   assert.equal(r.recordingsDeleted, 1);
   assert.equal(replay(t.sql, t.sql.event(0)?.id as string)[0]?.recording, 'deleted');
