@@ -30,6 +30,7 @@ import {
 const USAGE = `usage: npm run bench -- [options]
   --duration S        measured window per row, seconds (default 5)
   --warmup S          uncounted warm-up per row, seconds (default 1)
+  --hop-warmup S      load on each path before its first row, seconds (default 8; half for the 64 KiB result; 0 skips)
   --timeout S         per-call timeout, seconds (default 10)
   --only PATHS        direct, nginx, node, custos, custos-auth, custos-mask, custos-memory, comma-separated (default all)
   --case IDS          case id prefixes, comma-separated, e.g. echo-raw,customer-raw-16 (default all)
@@ -64,6 +65,7 @@ function parseFlags() {
     options: {
       duration: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '1' },
+      'hop-warmup': { type: 'string', default: '8' },
       timeout: { type: 'string', default: '10' },
       only: { type: 'string', multiple: true, default: [] },
       case: { type: 'string', multiple: true, default: [] },
@@ -93,6 +95,7 @@ function parseFlags() {
       warmupS: numberFlag(values.warmup, 'warmup', 0, 60),
       timeoutS: numberFlag(values.timeout, 'timeout', 0.1, 120),
     },
+    hopWarmupS: numberFlag(values['hop-warmup'], 'hop-warmup', 0, 600),
     paths: only.length > 0 ? PATHS.filter((p) => only.includes(p)) : [...PATHS],
     cases,
     idleSessions: Math.floor(numberFlag(values['idle-sessions'], 'idle-sessions', 0, 5000)),
@@ -121,6 +124,38 @@ function progress(index: number, total: number, row: LoadRow): string {
     : `${num(row.calls_per_s, 0)} calls/s  p50 ${num(row.p50_ms, 2)} ms  p99 ${num(row.p99_ms, 2)} ms` +
       `${row.path !== 'direct' && hop !== null ? `  hop ${hop.toFixed(0)} µs/call` : ''}  errors ${row.errors}`;
   return `[${index}/${total}] ${row.title.padEnd(31)} ${row.path.padEnd(11)}  ${figures}`;
+}
+
+/**
+ * Steady state, not JIT warm-up: a gateway runs for days, and V8 keeps compiling its hot paths for
+ * the first ~10,000 calls (seconds on this machine), which a 1 s row warm-up does not cover. So
+ * every path (the upstream, through `direct`, included) first carries the load of each tool its
+ * rows use, raw at 16 sessions, uncounted; cold start is measured on its own.
+ */
+async function warmHops(
+  cases: readonly BenchCase[],
+  paths: readonly PathName[],
+  hops: ReadonlyMap<PathName, Hop>,
+  upstreamPids: readonly number[],
+  flags: { hopWarmupS: number; timing: { timeoutS: number } },
+): Promise<void> {
+  for (const path of paths) {
+    const hop = hops.get(path);
+    if (!hop) continue;
+    const tools = [...new Set(cases.filter((c) => c.paths.includes(path)).map((c) => c.tool))];
+    for (const tool of tools) {
+      const warm = cases.find((c) => c.tool === tool) as BenchCase;
+      const durationS = tool === 'echo' ? flags.hopWarmupS : flags.hopWarmupS / 2;
+      const row = await measureRow({ ...warm, mode: 'raw', sessions: 16 }, path, hop, upstreamPids, {
+        durationS,
+        warmupS: 0,
+        timeoutS: flags.timing.timeoutS,
+      });
+      say(
+        `bench: warmed ${path} with ${tool}: ${row.load_error ? `failed: ${row.load_error}` : `${row.total_calls} calls in ${durationS} s`}`,
+      );
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -200,18 +235,21 @@ async function main(): Promise<void> {
     skipped,
     duration_s: flags.timing.durationS,
     warmup_s: flags.timing.warmupS,
+    hop_warmup_s: flags.hopWarmupS,
     cases: flags.cases.map((c) => c.id),
     paths,
     at: new Date().toISOString(),
   });
   say(
     `bench: ${total} rows: ${flags.cases.length} cases × ${paths.join(', ')}; ` +
-      `${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row (work dir ${workDir})`,
+      `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row (work dir ${workDir})`,
   );
   if (total === 0)
     say(
       'bench: no row: without --full, node runs the echo cases and customer-raw-16 only, custos-auth the raw echo cases',
     );
+
+  if (flags.hopWarmupS > 0) await warmHops(flags.cases, paths, hops, upstream.pids, flags);
 
   const rows: LoadRow[] = [];
   for (const benchCase of flags.cases as BenchCase[]) {
@@ -256,7 +294,7 @@ async function main(): Promise<void> {
   if (hops.has('custos')) process.stdout.write(`${formatTargets(rows, { coldStart, idleRss })}\n\n`);
   process.stdout.write(
     `Node ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(2)} at start, ` +
-      `${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row; whole run ${seconds} s.\n` +
+      `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row; whole run ${seconds} s.\n` +
       `hop CPU = user+system CPU of the proxy process (/proc/PID/stat) over the window ÷ calls in it; ` +
       `calls/s drifts ±25 % between runs, hop CPU ±15 % (docs/bench.md).\n` +
       `wrote ${resultsFile}\n`,
