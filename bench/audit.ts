@@ -20,7 +20,7 @@ import { createAuditSql, prepareDatabase } from '../src/store/index.ts';
 
 // The audit trail's benchmark (issue 7), not a test: figures printed, no pass or fail.
 //   1. durable events/s with group commit — the writer on a SQLite file (WAL, synchronous=FULL),
-//      batch by batch, and through the writer thread with many events in flight, as the gateway
+//      batch by batch, and through the gateway's sink with many events in flight, as the gateway
 //      submits them; the floor is one commit (one fsync) per event;
 //   2. `audit search --subject` and a DSAR export on a store of 1,000,000 events (target < 1 s);
 //      the store is generated once and kept in bench/results/ for later runs.

@@ -1,4 +1,3 @@
-import { closeSync, fdatasync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { log } from '../core/log.ts';
 import type { CompiledMasking } from '../masking/compile.ts';
@@ -12,17 +11,16 @@ import type { WriterSetup } from './writer-setup.ts';
 // The gateway's side of the audit trail. `submit` resolves once the event is durable, which is
 // when the client may see the answer (issue 7).
 //
-// Group commit with the fsync off the event loop: the submissions of one event-loop turn are
-// appended in one SQLite transaction on this thread (WAL, synchronous=NORMAL: a commit writes the
-// WAL but does not sync it, ~tens of µs), then one fdatasync of the write-ahead log runs on libuv's
-// thread pool. Every commit made while a sync runs waits for the next one, so one fsync covers
-// all the events committed since the previous sync, at any load. An event resolves only after a
-// sync that started after its commit: the same guarantee as synchronous=FULL, whose only
-// difference is that it syncs the WAL inside each commit. (SQLite still syncs the WAL before each
-// checkpoint, the database after it, and the WAL header when the log is reused.)
+// Group commit: the submissions of one event-loop turn are appended in one SQLite transaction on
+// this thread, and the commit syncs the write-ahead log itself (WAL, synchronous=FULL), so one
+// fdatasync covers every event of the turn. While it runs, the answers of the next turn gather in
+// the sockets: the busier the gateway, the more events a sync covers. A sync on the event loop costs
+// less CPU and latency than handing it to libuv's thread pool (two thread wake-ups per commit), and
+// a turn whose events are not durable has nothing to release anyway; what it costs is that the
+// loop waits for the disk during the sync (docs/audit.md, figures).
 //
-// When a commit or a sync fails the sink turns unhealthy: the gateway refuses new requests (fail
-// closed) and probes the store every second until a write and its sync go through again.
+// When a commit fails the sink turns unhealthy: the gateway refuses new requests (fail closed) and
+// probes the store every second until a write and its sync go through again.
 
 export class AuditUnavailableError extends Error {
   override readonly name = 'AuditUnavailableError';
@@ -37,7 +35,7 @@ export interface AuditSink {
   checkpoint(force: boolean): Promise<void>;
   /** Deletes payloads past their retention (one transaction, recorded as an event). */
   retain(rules: RetentionRule[], action: Omit<ActionFacts, 'details'>): Promise<void>;
-  /** Commits what is queued, waits for its sync, and stops. */
+  /** Commits what is queued and stops. */
   close(): Promise<void>;
 }
 
@@ -48,70 +46,11 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-/**
- * Syncs the write-ahead log on libuv's thread pool, one fdatasync at a time, each covering every
- * commit made before it started. fdatasync flushes the file's data whichever descriptor wrote it.
- */
-class WalSync {
-  readonly #path: string;
-  #fd: number | undefined;
-  /** Tokens whose commit the running sync covers. */
-  #running: Waiter[] | undefined;
-  /** Tokens committed since it started: they wait for the next. */
-  #next: Waiter[] = [];
-  #idle: (() => void)[] = [];
-
-  constructor(dbPath: string) {
-    this.#path = `${dbPath}-wal`;
-  }
-
-  /** After a commit: `waiter` resolves once a sync started after now has completed. */
-  after(waiter: Waiter): void {
-    this.#next.push(waiter);
-    if (!this.#running) this.#start();
-  }
-
-  #start(): void {
-    const covered = this.#next;
-    this.#next = [];
-    this.#running = covered;
-    const done = (err: NodeJS.ErrnoException | null): void => {
-      this.#running = undefined;
-      for (const w of covered)
-        err
-          ? w.reject(new AuditUnavailableError(`cannot sync the audit log: ${err.code ?? err.message}`))
-          : w.resolve();
-      if (this.#next.length > 0) this.#start();
-      else for (const f of this.#idle.splice(0)) f();
-    };
-    try {
-      // Opened on first use: SQLite creates the log with its first write.
-      this.#fd ??= openSync(this.#path, 'r+');
-    } catch (err) {
-      queueMicrotask(() => done(err as NodeJS.ErrnoException));
-      return;
-    }
-    fdatasync(this.#fd, done);
-  }
-
-  /** Resolves when no sync runs or waits. */
-  settled(): Promise<void> {
-    if (!this.#running && this.#next.length === 0) return Promise.resolve();
-    return new Promise((r) => this.#idle.push(r));
-  }
-
-  close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
-  }
-}
-
-/** The audit writer on this thread; durable through WalSync for a file, at commit for ':memory:'. */
+/** The audit writer on this thread; an event is durable when its transaction has committed. */
 export class InProcessSink implements AuditSink {
   #writer: AuditWriter | undefined;
   readonly #ready: Promise<AuditWriter>;
   readonly #setup: WriterSetup;
-  readonly #sync: WalSync | undefined;
   readonly #timer: NodeJS.Timeout;
   #queue: [Submission, Waiter][] = [];
   #scheduled = false;
@@ -125,7 +64,7 @@ export class InProcessSink implements AuditSink {
    * `ready`: the writer, built once its modules (the masking engine among them) have loaded, so
    * they load while the gateway starts listening; submissions wait for it meanwhile.
    */
-  constructor(ready: Promise<AuditWriter>, setup: WriterSetup, durable: boolean, onClose?: () => void) {
+  constructor(ready: Promise<AuditWriter>, setup: WriterSetup, onClose?: () => void) {
     this.#onClose = onClose;
     this.#ready = ready.then(
       (w) => {
@@ -142,7 +81,6 @@ export class InProcessSink implements AuditSink {
     );
     this.#ready.catch(() => {});
     this.#setup = setup;
-    this.#sync = durable ? new WalSync(setup.path) : undefined;
     // Time-based checkpoints and approval decisions made elsewhere (the admin API, another replica).
     this.#timer = setInterval(() => {
       const w = this.#writer;
@@ -172,7 +110,7 @@ export class InProcessSink implements AuditSink {
     });
   }
 
-  /** The submissions of one event-loop turn: one transaction, then the shared sync. */
+  /** The submissions of one event-loop turn: one transaction, synced as it commits. */
   #flush(): void {
     const writer = this.#writer;
     if (!writer) {
@@ -201,18 +139,10 @@ export class InProcessSink implements AuditSink {
     return items;
   }
 
-  /** Resolves the waiters once what was just committed is on disk. */
+  /** Resolves the waiters of a committed (so durable) transaction. */
   #durable(waiters: readonly Waiter[]): void {
-    const sync = this.#sync;
-    for (const w of waiters) {
-      const ok = (): void => {
-        this.#recovered();
-        w.resolve();
-      };
-      const fail = (err: Error): void => this.#failed([w], err);
-      if (sync) sync.after({ resolve: ok, reject: fail });
-      else ok();
-    }
+    this.#recovered();
+    for (const w of waiters) w.resolve();
   }
 
   /** One write outside the batches (a checkpoint, retention, a probe), durable like them. */
@@ -277,8 +207,6 @@ export class InProcessSink implements AuditSink {
         // What is not mirrored now is mirrored by the next writer: the position is in the store.
       }
     }
-    await this.#sync?.settled();
-    this.#sync?.close();
     this.#onClose?.();
   }
 }
@@ -287,13 +215,13 @@ const waitersOf = (items: readonly [Submission, Waiter][]): Waiter[] => items.ma
 
 /**
  * The sink for a store: `db` is the connection the writer appends on. For a file it is a
- * connection of its own (synchronous=NORMAL, the WAL synced by the sink), which the sink closes
- * when it closes; for ':memory:' the store's own. `masking`: the gateway's compiled profiles, when
- * it has them (the same key).
+ * connection of its own (synchronous=FULL), which the sink closes when it closes; for ':memory:'
+ * the store's own. `masking`: the gateway's compiled profiles, when it has them (the same key).
  */
 export function startSink(setup: WriterSetup, db: Database.Database, masking?: CompiledMasking): AuditSink {
   const durable = setup.path !== ':memory:';
-  if (durable) db.pragma('synchronous = NORMAL');
+  // The store opens every connection so; said here too, since durability rests on it.
+  if (durable) db.pragma('synchronous = FULL');
   const writer = import('./writer-setup.ts').then((m) => m.buildWriter(setup, db, masking));
-  return new InProcessSink(writer, setup, durable, durable ? () => db.close() : undefined);
+  return new InProcessSink(writer, setup, durable ? () => db.close() : undefined);
 }

@@ -20,8 +20,8 @@ export interface SqliteStoreOptions {
 /**
  * The embedded store: one connection for reads and for the rare admin writes that another process
  * must see at once (identity, approvals), committed with synchronous=FULL. The audit chain appends
- * on a connection of its own (src/audit/sink.ts: synchronous=NORMAL, its WAL synced off the event
- * loop; this one for ':memory:'). WAL lets reads run beside it.
+ * on a connection of its own (src/audit/sink.ts: one transaction per event-loop turn, synced as it
+ * commits; this one for ':memory:'). WAL lets reads run beside it.
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const db = new Database(opts.path);
