@@ -13,7 +13,7 @@ import type { WriterSetup } from './writer-setup.ts';
 //
 // Group commit: the submissions of one event-loop turn are appended in one SQLite transaction on
 // this thread, and the commit syncs the write-ahead log itself (WAL, synchronous=FULL), so one
-// fdatasync covers every event of the turn. While it runs, the answers of the next turn gather in
+// fsync covers every event of the turn. While it runs, the answers of the next turn gather in
 // the sockets: the busier the gateway, the more events a sync covers. Under load a sync on the event
 // loop costs less CPU than handing it to libuv's thread pool (two thread wake-ups per commit), and
 // a turn whose events are not durable has nothing to release anyway; what it costs is that the
