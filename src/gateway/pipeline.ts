@@ -28,7 +28,8 @@ export const STEPS: readonly (readonly [name: string, step: Step])[] = [
 
 /**
  * Runs one exchange through every step, answers errors, and records it: the answer's end is held
- * until its audit event is durable (src/gateway/audited-response.ts). Never throws.
+ * until its audit event is durable (src/gateway/audited-response.ts); what the steps took (a
+ * session slot) is given back after that. Never throws.
  */
 export async function runExchange(ex: Exchange): Promise<void> {
   const releases: (() => void)[] = [];
@@ -45,12 +46,15 @@ export async function runExchange(ex: Exchange): Promise<void> {
       logExchangeError(ex, gerr);
     }
   } finally {
-    for (const release of releases) release();
     try {
       await settleExchange(ex);
     } catch (err) {
       logExchangeError(ex, err);
     }
+    // Only now is the exchange over: its answer is out (or withheld). Released earlier, a session
+    // could count as idle, and expire, while its caller still waits for an answer held for the
+    // audit; and a slot of requestsPerSession would be free before its answer has left.
+    for (const release of releases) release();
   }
 }
 

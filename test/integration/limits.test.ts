@@ -20,7 +20,7 @@ before(async () => {
       t: { http: { url: up.url } },
       s: { stdio: { command: process.execPath, args: ['--import', 'tsx', STDIO_SERVER] } },
     },
-    { limits: { sessions: 3, sessionsPerCaller: 10, requestsPerSession: 2, idleSessionSeconds: 1 } },
+    { limits: { sessions: 3, sessionsPerCaller: 10, requestsPerSession: 2, idleSessionSeconds: 2 } },
   );
   url = gw.routes.get('t') as string;
 });
@@ -51,6 +51,34 @@ test('concurrent requests per session over the limit get 429 with Retry-After; t
   await raw(url, { method: 'DELETE', headers: { 'mcp-session-id': sid } });
 });
 
+test('a session neither expires nor frees its slot while an answer is held for its audit event', async () => {
+  const sid = await openSession(url);
+  const audit = gw.ctx.audit as { submit: typeof gw.ctx.audit.submit };
+  const submit = audit.submit;
+  let first = true;
+  // The first event takes longer to become durable than the session may stay idle (2 s).
+  audit.submit = async (sub) => {
+    if (first) {
+      first = false;
+      await new Promise((r) => setTimeout(r, 2_600));
+    }
+    return submit.call(gw.ctx.audit, sub);
+  };
+  try {
+    const held = slowCall(sid, 1);
+    await new Promise((r) => setTimeout(r, 1_000));
+    // The held call still counts against requestsPerSession (2): one more fits, the next does not.
+    const [second, third] = await Promise.all([slowCall(sid, 2), slowCall(sid, 3)]);
+    assert.deepEqual([second.status, third.status].sort(), [200, 429]);
+    assert.equal((await held).status, 200);
+  } finally {
+    audit.submit = submit;
+  }
+  const after = await slowCall(sid, 4);
+  assert.equal(after.status, 200, 'the session outlived its held answer');
+  await raw(url, { method: 'DELETE', headers: { 'mcp-session-id': sid } });
+});
+
 test('sessions in total over the limit get 503 with Retry-After', async () => {
   const ids = [await openSession(url), await openSession(url), await openSession(url)];
   const r = await post(url, INIT);
@@ -71,9 +99,10 @@ test('an idle session expires: its id is then unknown and its stdio process is s
   );
   const pid = Number(/"text":"(\d+)"/.exec(pidAnswer.text)?.[1]);
   assert.ok(pid > 0, pidAnswer.text);
-  // idleSessionSeconds: 1; the sweeper runs every 250 ms. Bounded wait.
+  // idleSessionSeconds: 2 (not 1: a 1 s stall of a loaded CI machine must not expire the other tests' sessions);
+  // the sweeper runs every 500 ms. Bounded wait.
   let alive = true;
-  for (let i = 0; i < 40 && (alive || gw.ctx.sessions.size > 0); i++) {
+  for (let i = 0; i < 60 && (alive || gw.ctx.sessions.size > 0); i++) {
     await new Promise((r) => setTimeout(r, 100));
     try {
       process.kill(pid, 0);
