@@ -90,6 +90,34 @@ test('folding a bucket gives one posting per subject, sorted, naming exactly its
   );
 });
 
+test('folding a full bucket of shared subjects under tied prefixes names exactly the events of each', () => {
+  // 300 subjects over 10 four-byte prefixes; each of 256 events touches a pseudo-random third of them.
+  const pool = Array.from(
+    { length: 300 },
+    (_, i) => `${(i % 10).toString(16).padStart(8, '0')}${key(`p${i}`).slice(8)}`,
+  );
+  const bucket = 9;
+  const base = bucket * SUBJECT_BUCKET;
+  const expected = new Map<string, number[]>();
+  const sets: { seq: number; keys: Buffer }[] = [];
+  for (let offset = SUBJECT_BUCKET - 1; offset >= 0; offset--) {
+    const touched = pool.filter((_, i) => (i * 7919 + offset * 104729) % 3 === 0);
+    for (const k of touched) expected.set(k, [...(expected.get(k) ?? []), offset]);
+    sets.push({ seq: base + offset, keys: subjectSet(touched)?.keys as Buffer });
+  }
+  const postings = foldSets(bucket, sets);
+  assert.deepEqual(
+    postings.map((p) => p.subject.toString('hex')),
+    [...expected.keys()].sort(),
+  );
+  for (const p of postings)
+    assert.deepEqual(
+      [...p.offsets],
+      (expected.get(p.subject.toString('hex')) as number[]).sort((x, y) => x - y),
+    );
+  assert.deepEqual(foldSets(bucket, []), []);
+});
+
 test('the migration moves one-row-per-subject indexes into postings (complete buckets) and sets (the rest)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'custos-subjects-'));
   try {

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { hexSlices } from '../src/masking/hex-slices.ts';
+import { foldSets, subjectSet } from '../src/store/subject-sets.ts';
+
+// The blind index's CPU per event for a large answer (src/store/subject-sets.ts), in process:
+// building the subject set of one `npm run bench` customer answer (~1,980 keyed hashes, in hex as
+// the masking engine hands them out), and folding a bucket of 256 such events (every event the
+// same 1,650 subjects plus 50 of its own) into postings. A benchmark, not a test.
+//   node --import tsx bench/subject-sets.ts
+
+const KEYS = 1980;
+const hexKeys = (n: number): string[] => {
+  const out: string[] = [];
+  hexSlices(Buffer.from(randomBytes(n * 32).toString('hex'), 'latin1'), n, out, 0);
+  return out;
+};
+
+function perCall(fn: () => unknown, iterations: number): number {
+  for (let i = 0; i < Math.max(3, iterations / 4); i++) fn();
+  const start = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / iterations;
+}
+
+const answers = Array.from({ length: 50 }, () => hexKeys(KEYS));
+let a = 0;
+const setUs = perCall(() => subjectSet(answers[a++ % answers.length] as string[]), 2000);
+
+const common = hexKeys(1650);
+const bucket = 7;
+const sets = Array.from({ length: 256 }, (_, i) => ({
+  seq: bucket * 256 + i,
+  keys: (subjectSet([...common, ...hexKeys(50)]) as { keys: Buffer }).keys,
+}));
+const foldUs = perCall(() => foldSets(bucket, sets), 10);
+
+process.stdout.write(
+  `Node ${process.version}\n` +
+    `subject set of one answer (${KEYS} keys):        ${setUs.toFixed(0)} µs\n` +
+    `fold of a bucket (256 events × 1,700 keys):   ${(foldUs / 1000).toFixed(1)} ms (${(foldUs / 256).toFixed(0)} µs per event)\n`,
+);
