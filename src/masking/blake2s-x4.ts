@@ -7,6 +7,7 @@
 // WebAssembly SIMD is in every Node.js from 16 on; where a runtime refuses the module (an old CPU,
 // --jitless), createX4 answers undefined and the scalar code hashes everything.
 
+import { packAsciiBlock } from './ascii-block.ts';
 import * as layout from './blake2s-x4-wasm.ts';
 import { hexSlices } from './hex-slices.ts';
 
@@ -90,27 +91,7 @@ export function createX4(afterKey: Int32Array): X4Hasher | undefined {
   const pack = (value: string, w: number): number => {
     const n = value.length;
     if (n === 0 || n > BLOCK) return -1;
-    let k = 0;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const a = value.charCodeAt(i);
-      const b = value.charCodeAt(i + 1);
-      const c = value.charCodeAt(i + 2);
-      const d = value.charCodeAt(i + 3);
-      if ((a | b | c | d) > 0x7f) return packUtf8(value, w);
-      words[w + 4 * k++] = a | (b << 8) | (c << 16) | (d << 24);
-    }
-    if (i < n) {
-      let word = 0;
-      for (let j = n - 1; j >= i; j--) {
-        const c = value.charCodeAt(j);
-        if (c > 0x7f) return packUtf8(value, w);
-        word = (word << 8) | c;
-      }
-      words[w + 4 * k++] = word;
-    }
-    for (; k < 16; k++) words[w + 4 * k] = 0;
-    return n;
+    return packAsciiBlock(value, words, w, 4) ? n : packUtf8(value, w);
   };
 
   const packUtf8 = (value: string, w: number): number => {

@@ -11,6 +11,7 @@
 // message, where the key block itself is the final block (t = 64, f0 set); and a message that is an
 // exact multiple of 64 bytes, whose last full block is final with no padding block after it.
 
+import { packAsciiBlock } from './ascii-block.ts';
 import { compress, IV } from './blake2s-compress.ts';
 import { createX4 } from './blake2s-x4.ts';
 import { hexSlices } from './hex-slices.ts';
@@ -158,37 +159,10 @@ export function createKeyedBlake2s(key: Uint8Array, options: { simd?: boolean } 
     h[5] = k5 as number;
     h[6] = k6 as number;
     h[7] = k7 as number;
-    // Fast path, most values: ASCII of at most 64 characters is one block, packed four characters
-    // to a little-endian word straight from the char codes.
-    let ascii = n <= BLOCK;
-    if (ascii) {
-      let k = 0;
-      let i = 0;
-      for (; i + 4 <= n; i += 4) {
-        const a = value.charCodeAt(i);
-        const b = value.charCodeAt(i + 1);
-        const c = value.charCodeAt(i + 2);
-        const d = value.charCodeAt(i + 3);
-        if ((a | b | c | d) > 0x7f) {
-          ascii = false;
-          break;
-        }
-        m[k++] = a | (b << 8) | (c << 16) | (d << 24);
-      }
-      if (ascii && i < n) {
-        let word = 0;
-        for (let j = n - 1; j >= i; j--) {
-          const c = value.charCodeAt(j);
-          if (c > 0x7f) ascii = false;
-          word = (word << 8) | c;
-        }
-        m[k++] = word;
-      }
-      if (ascii) {
-        while (k < 16) m[k++] = 0;
-        compress(h, m, BLOCK + n, true);
-        return;
-      }
+    // Fast path, most values: ASCII of at most 64 characters is one block (src/masking/ascii-block.ts).
+    if (n <= BLOCK && packAsciiBlock(value, m, 0, 1)) {
+      compress(h, m, BLOCK + n, true);
+      return;
     }
     general(value);
   };
