@@ -120,24 +120,20 @@ const rotrShift = (target: number, n: number): void =>
     op.localSet(target),
   );
 
-/** G (RFC 7693 §3.1) on four lanes at once. */
+/** G (RFC 7693 §3.1) on four lanes at once: two halves, rotating d by 16 then 8, b by 12 then 7. */
 function g(a: number, b: number, c: number, d: number, x: number, y: number): void {
-  // a = a + b + m[x]; d = (d ^ a) >>> 16
+  half(a, b, c, d, x, ROTR16, 12);
+  half(a, b, c, d, y, ROTR8, 7);
+}
+
+/** a = a + b + m[x]; d = (d ^ a) >>> 16 or 8; c = c + d; b = (b ^ c) >>> 12 or 7. */
+function half(a: number, b: number, c: number, d: number, x: number, rotrD: number[], rotrB: number): void {
   emit(op.localGet(V(a)), op.localGet(V(b)), op.i32x4Add, message(x), op.i32x4Add, op.localSet(V(a)));
   emit(op.localGet(V(d)), op.localGet(V(a)), op.v128Xor);
-  rotrShuffle(V(d), ROTR16);
-  // c = c + d; b = (b ^ c) >>> 12
+  rotrShuffle(V(d), rotrD);
   emit(op.localGet(V(c)), op.localGet(V(d)), op.i32x4Add, op.localSet(V(c)));
   emit(op.localGet(V(b)), op.localGet(V(c)), op.v128Xor);
-  rotrShift(V(b), 12);
-  // a = a + b + m[y]; d = (d ^ a) >>> 8
-  emit(op.localGet(V(a)), op.localGet(V(b)), op.i32x4Add, message(y), op.i32x4Add, op.localSet(V(a)));
-  emit(op.localGet(V(d)), op.localGet(V(a)), op.v128Xor);
-  rotrShuffle(V(d), ROTR8);
-  // c = c + d; b = (b ^ c) >>> 7
-  emit(op.localGet(V(c)), op.localGet(V(d)), op.i32x4Add, op.localSet(V(c)));
-  emit(op.localGet(V(b)), op.localGet(V(c)), op.v128Xor);
-  rotrShift(V(b), 7);
+  rotrShift(V(b), rotrB);
 }
 
 const splat = (w: number): number[] => op.v128Const([w, w, w, w]);
