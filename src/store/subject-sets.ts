@@ -7,7 +7,7 @@
 // the offsets of the events that touched it — and the sets are dropped. A search reads a subject's
 // postings (one index range) and binary-searches the sets of the bucket not folded yet.
 
-/** Bytes of one blind-index key (an HMAC-SHA256). */
+/** Bytes of one blind-index key (a keyed BLAKE2s-256 of an identifier's normal form). */
 export const SUBJECT_KEY_BYTES = 32;
 /** Events per bucket: offsets in a posting fit one byte. */
 export const SUBJECT_BUCKET = 256;
