@@ -11,7 +11,7 @@ import { readChildPids } from './proc.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 const NGINX = '/usr/sbin/nginx';
-const DIST_CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const DIST_CLI = join(REPO_ROOT, 'dist/bundle/main.js');
 const SOURCE_CLI = join(REPO_ROOT, 'src/cli/main.ts');
 /** Lifetime of the custos-auth rows' gateway token: longer than any run. */
 const TOKEN_TTL_S = 3600;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { generateCustomers } from '../../demo/crm/data.ts';
@@ -18,16 +18,19 @@ export interface DemoOptions {
   dir?: string;
 }
 
-/** The stdio entry of the demo server, from the built tree or, under tsx, from the sources. */
+/**
+ * The stdio entry of the demo server: under tsx, from the sources; in the bundle (dist/bundle,
+ * what `npx custos` runs), its own bundled entry beside this chunk; in tsc's tree, dist/demo.
+ */
 function crmStdioCommand(): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
+  const dir = dirname(here);
   if (here.endsWith('.ts')) {
-    return {
-      command: process.execPath,
-      args: ['--import', 'tsx', resolve(dirname(here), '../../demo/crm/stdio.ts')],
-    };
+    return { command: process.execPath, args: ['--import', 'tsx', resolve(dir, '../../demo/crm/stdio.ts')] };
   }
-  return { command: process.execPath, args: [resolve(dirname(here), '../../demo/crm/stdio.js')] };
+  const entry =
+    basename(dir) === 'bundle' ? join(dir, 'demo-crm-stdio.js') : resolve(dir, '../../demo/crm/stdio.js');
+  return { command: process.execPath, args: [entry] };
 }
 
 /** A secret file created once with mode 0600. */

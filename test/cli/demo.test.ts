@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,45 +11,24 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
 import { CLI } from '../helpers/cli.ts';
+import { type RunningDemo, startDemo } from '../helpers/demo.ts';
 
 // The README's first command: `custos demo` starts the gateway on SQLite with the demo CRM
 // server over HTTP and over stdio; both SDK clients work through it.
 
-let child: ReturnType<typeof spawn>;
+let demo: RunningDemo;
 let routes: Map<string, string>;
 let out = '';
 const dir = mkdtempSync(join(tmpdir(), 'custos-demo-'));
 const db = join(dir, 'demo.db');
-const tokens = new Map<string, string>();
+let tokens = new Map<string, string>();
 
 before(async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', '--port', '0', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  routes = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`demo did not start: ${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ctrl-C')) {
-        clearTimeout(t);
-        for (const m of out.matchAll(/^ {2}(\w+) +.*\n {9}(\S+)$/gm))
-          tokens.set(m[1] as string, m[2] as string);
-        resolve(
-          new Map(
-            [...out.matchAll(/custos route (\S+) (\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
-          ),
-        );
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`demo exited with ${code}`)));
-  });
+  demo = await startDemo(['--import', 'tsx', CLI, 'demo', '--port', '0', '--dir', dir]);
+  ({ out, routes, tokens } = demo);
 });
 
-after(async () => {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-});
+after(() => demo.stop());
 
 const bearer = (persona: string): Record<string, string> => ({
   Authorization: `Bearer ${tokens.get(persona)}`,

@@ -1,35 +1,40 @@
 // A word list as one regular-expression alternation shaped like a trie ("a(?:l(?:bania|geria))"):
 // V8 tries the alternatives of a flat list one by one at every position, a trie only along the
 // letters that match, which keeps a list of a thousand names about as fast as a single word.
+//
+// The trie is never built as objects: in the sorted list, the words below a node are one run
+// sharing its prefix, so the source is written straight from runs of the list. The detectors
+// call this ~10 times at module load with ~5,000 words in all, before V8 has compiled anything:
+// nodes in Maps cost ~35 ms of the gateway's cold start, this ~10 (docs/architecture.md).
 
-interface Node {
-  end: boolean;
-  next: Map<string, Node>;
+const SPECIAL = new Set([...'.*+?^$(){}|[]\\/']);
+
+/** The character (a whole code point) of `word` at UTF-16 index `at`. */
+function charAt(word: string, at: number): string {
+  const unit = word.charCodeAt(at);
+  return unit >= 0xd800 && unit <= 0xdbff && at + 1 < word.length ? word.slice(at, at + 2) : word.charAt(at);
 }
 
-const escapeChar = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-function source(node: Node): string {
-  const branches = [...node.next].map(([c, child]) => escapeChar(c) + source(child));
+/** The alternation for words[lo, hi), which share their first `depth` UTF-16 units. */
+function source(words: readonly string[], lo: number, hi: number, depth: number): string {
+  let start = lo;
+  const end = (words[lo] as string).length === depth; // sorted: the prefix itself comes first
+  if (end) start++;
+  const branches: string[] = [];
+  while (start < hi) {
+    const c = charAt(words[start] as string, depth);
+    let stop = start + 1;
+    while (stop < hi && (words[stop] as string).startsWith(c, depth)) stop++;
+    branches.push((SPECIAL.has(c) ? `\\${c}` : c) + source(words, start, stop, depth + c.length));
+    start = stop;
+  }
   if (branches.length === 0) return '';
-  const body = branches.length === 1 && !node.end ? (branches[0] as string) : `(?:${branches.join('|')})`;
-  return node.end ? `${body.startsWith('(?:') ? body : `(?:${body})`}?` : body;
+  const body = branches.length === 1 && !end ? (branches[0] as string) : `(?:${branches.join('|')})`;
+  return end ? `${body.startsWith('(?:') ? body : `(?:${body})`}?` : body;
 }
 
 /** The words as a non-capturing trie alternation (longest match preferred at each letter). */
 export function trieSource(words: Iterable<string>): string {
-  const root: Node = { end: false, next: new Map() };
-  for (const word of words) {
-    let node = root;
-    for (const c of word) {
-      let child = node.next.get(c);
-      if (!child) {
-        child = { end: false, next: new Map() };
-        node.next.set(c, child);
-      }
-      node = child;
-    }
-    node.end = true;
-  }
-  return `(?:${source(root)})`;
+  const sorted = [...new Set(words)].sort();
+  return sorted.length === 0 ? '(?:)' : `(?:${source(sorted, 0, sorted.length, 0)})`;
 }

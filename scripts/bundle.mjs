@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Bundles the CLI into dist/bundle/ for `bin/custos.js`: one ESM file per command, loaded lazily,
+// with the shared code in chunks. Node.js 20 resolves, reads and compiles each ES module on its
+// own, so the ~250 files `custos serve` loads from dist/src cost ~70 ms of its cold start; as a
+// dozen chunks they do not (docs/bench.md). dist/src (tsc's output) stays for debugging.
+import { rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+// zod's index re-exports its error messages in ~50 languages (366 KB of the bundle); Custos
+// reports config errors in English only, so the bundle keeps the English locale.
+const englishZod = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[/\\]node_modules[/\\]zod[/\\]/.test(args.importer)
+        ? { path: resolve(dirname(args.importer), '../locales/index.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';\n",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+// Chunk names carry content hashes: clear the last build's.
+rmSync(resolve(root, 'dist/bundle'), { recursive: true, force: true });
+
+await build({
+  absWorkingDir: root,
+  // The demo's CRM server over stdio is spawned once per legacy session: its own entry.
+  entryPoints: { main: 'src/cli/main.ts', 'demo-crm-stdio': 'demo/crm/stdio.ts' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // The native addon loads its .node file relative to its own package.
+  external: ['better-sqlite3'],
+  // CommonJS dependencies call require(); an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as __custosRequire } from 'node:module';\nconst require = __custosRequire(import.meta.url);",
+  },
+  plugins: [englishZod],
+  sourcemap: true,
+  logLevel: 'warning',
+});
