@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The CLI runs from its bundle in dist/bundle (npm ci runs the `prepare` build: tsc, then
-// scripts/bundle.mjs); a bundle starts ~100 ms faster than the ~250 modules of dist/src.
+// scripts/bundle.mjs); a bundle starts ~100 ms faster than dist/src's 466 modules.
 import('../dist/bundle/main.js').catch((err) => {
   if (
     err &&
