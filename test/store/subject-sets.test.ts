@@ -37,6 +37,22 @@ test('a subject set is sorted, without duplicates, and leaves out what is not a 
   assert.equal(subjectSet([]), null);
 });
 
+test('a set of thousands of keys, decoded in parts, leaves out a bad key in any part and no other', () => {
+  const keys = Array.from({ length: 2500 }, (_, i) => key(`many${i}`));
+  const bad = [...keys];
+  bad.splice(1500, 0, `${'g'.repeat(64)}`);
+  bad.splice(10, 0, `${key('x').slice(0, 63)}-`);
+  for (const list of [keys, bad]) {
+    const set = subjectSet(list);
+    assert.ok(set);
+    assert.equal(set.count, 2500);
+    assert.deepEqual(
+      setKeys(set.keys).map((k) => k.toString('hex')),
+      [...keys].sort(),
+    );
+  }
+});
+
 test('binary search finds every key of a large set and no other', () => {
   const keys = Array.from({ length: 1000 }, (_, i) => key(`k${i}`));
   const set = subjectSet(keys);
