@@ -188,8 +188,8 @@ async function durable(): Promise<void> {
     );
     db.close();
   }
-  // As the gateway does it: submissions from the event loop, one transaction per turn, the WAL
-  // synced on libuv's thread pool (one fdatasync for everything committed before it started).
+  // As the gateway does it: submissions from the event loop, one transaction per turn, whose
+  // commit syncs the WAL (synchronous=FULL): one sync for every event of the turn.
   for (const inflight of [1, 16, 256]) {
     const { path, db } = freshDb(dir, `sink${inflight}.db`);
     const sink = startSink(setupFor(path), db);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { readRssBytes } from './proc.ts';
@@ -24,6 +24,14 @@ export interface IdleRssRecord {
   open_s: number;
 }
 
+export interface DiskSyncRecord {
+  kind: 'disk_sync';
+  syncs: number;
+  p10_us: number;
+  p50_us: number;
+  p90_us: number;
+}
+
 const OPEN_CONCURRENCY = 16;
 const OPEN_DEADLINE_MS = 120_000;
 
@@ -46,6 +54,33 @@ export async function measureColdStart(
     times.push(Math.round(await timeCustosStart(config, join(dir, 'custos.log'))));
   }
   return { kind: 'cold_start', runs_ms: times, median_ms: median(times) };
+}
+
+/**
+ * What one durable commit waits for at the least: `fdatasync` after a 4 KiB append, `syncs` times,
+ * on a file in `workDir` (the disk the Custos rows keep their SQLite store on). Every answer waits
+ * for the sync of the commit that holds its event, so at 1 session this is a floor under the p50
+ * that durable audit adds (docs/audit.md).
+ */
+export function measureDiskSync(workDir: string, syncs: number): DiskSyncRecord {
+  const path = join(workDir, 'disk-sync.bin');
+  const block = Buffer.alloc(4096, 0x5a);
+  const us: number[] = [];
+  const fd = openSync(path, 'w');
+  try {
+    for (let i = 0; i < syncs; i++) {
+      writeSync(fd, block);
+      const start = process.hrtime.bigint();
+      fdatasyncSync(fd);
+      us.push(Number(process.hrtime.bigint() - start) / 1000);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+  us.sort((a, b) => a - b);
+  const at = (q: number): number => us[Math.min(us.length - 1, Math.floor(q * us.length))] ?? Number.NaN;
+  return { kind: 'disk_sync', syncs, p10_us: at(0.1), p50_us: at(0.5), p90_us: at(0.9) };
 }
 
 /**

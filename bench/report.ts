@@ -1,4 +1,4 @@
-import type { ColdStartRecord, IdleRssRecord } from './footprint.ts';
+import type { ColdStartRecord, DiskSyncRecord, IdleRssRecord } from './footprint.ts';
 import type { LoadRow } from './measure.ts';
 
 // The printed report: one table row per (case, path), each compared with the direct, nginx and node
@@ -112,6 +112,7 @@ const verdict = (ok: boolean): string => (ok ? 'meets' : 'MISSES');
 export interface Footprint {
   coldStart: ColdStartRecord | null;
   idleRss: IdleRssRecord | null;
+  diskSync: DiskSyncRecord | null;
 }
 
 /** The targets beside the figures; a missing figure says why. */
@@ -221,6 +222,18 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): s
       ]);
     } else none(label, '–', 'needs custos and custos-memory raw echo rows');
   }
+
+  // Each answer waits for the sync of the commit holding its event: at 1 session, one whole sync.
+  const { diskSync } = footprint;
+  const syncLabel = "the disk's sync (fdatasync after a 4 KiB append, p50)";
+  if (diskSync) {
+    body.push([
+      syncLabel,
+      `${fixed(diskSync.p50_us / 1000)} ms (p10 ${fixed(diskSync.p10_us / 1000)}, p90 ${fixed(diskSync.p90_us / 1000)}; ${diskSync.syncs} syncs)`,
+      '–',
+      'a floor under the p50 durable audit adds at 1 session',
+    ]);
+  } else none(syncLabel, '–', 'not measured');
 
   const vsNginx = worst(
     custos.filter((r) => r.sessions === 16 && r.mode === 'raw'),

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchCase, benchCases, PATHS, type PathName, selectCases } from './cases.ts';
 import { killAllChildren } from './child.ts';
-import { type ColdStartRecord, type IdleRssRecord, measureColdStart, measureIdleRss } from './footprint.ts';
+import {
+  type ColdStartRecord,
+  type DiskSyncRecord,
+  type IdleRssRecord,
+  measureColdStart,
+  measureDiskSync,
+  measureIdleRss,
+} from './footprint.ts';
 import { type LoadRow, measureRow } from './measure.ts';
 import { formatLoadTable, formatTargets, hopCpuUsPerCall } from './report.ts';
 import {
@@ -24,8 +31,11 @@ import {
 
 // `npm run bench`: the same MCP load direct to an upstream, through nginx, a bare Node.js proxy,
 // Custos and Custos checking tokens, in one run so the rows share the machine's conditions; then
-// Custos's cold start and idle memory.
+// the disk's sync, Custos's cold start and idle memory.
 // Prints a table and writes every figure as JSONL to bench/results/. See docs/bench.md.
+
+// fdatasync calls timed for the disk's sync figure (each after a 4 KiB append; well under a second).
+const DISK_SYNCS = 300;
 
 const USAGE = `usage: npm run bench -- [options]
   --duration S        measured window per row, seconds (default 5)
@@ -267,7 +277,10 @@ async function main(): Promise<void> {
 
   let coldStart: ColdStartRecord | null = null;
   let idleRss: IdleRssRecord | null = null;
+  let diskSync: DiskSyncRecord | null = null;
   if (hops.has('custos')) {
+    diskSync = measureDiskSync(workDir, DISK_SYNCS);
+    record(diskSync);
     if (flags.coldStarts > 0) {
       say(`bench: cold start × ${flags.coldStarts} ...`);
       coldStart = await measureColdStart(workDir, upstream.url, flags.coldStarts).catch((err: Error) => {
@@ -291,7 +304,8 @@ async function main(): Promise<void> {
 
   const seconds = Math.round((Date.now() - started) / 1000);
   process.stdout.write(`\n${formatLoadTable(rows)}\n\n`);
-  if (hops.has('custos')) process.stdout.write(`${formatTargets(rows, { coldStart, idleRss })}\n\n`);
+  if (hops.has('custos'))
+    process.stdout.write(`${formatTargets(rows, { coldStart, idleRss, diskSync })}\n\n`);
   process.stdout.write(
     `Node ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(2)} at start, ` +
       `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row; whole run ${seconds} s.\n` +
