@@ -4,6 +4,7 @@ import { Pool } from 'undici';
 import { readRssBytes } from './proc.ts';
 import { type BenchSession, createRawSession } from './raw-session.ts';
 import { startCustos, timeCustosStart, writeCustosConfig } from './servers.ts';
+import { nearestRank } from './stats.ts';
 
 // What Custos costs before any load: how fast it starts, and how much memory idle sessions hold.
 
@@ -79,8 +80,13 @@ export function measureDiskSync(workDir: string, syncs: number): DiskSyncRecord 
     rmSync(path, { force: true });
   }
   us.sort((a, b) => a - b);
-  const at = (q: number): number => us[Math.min(us.length - 1, Math.floor(q * us.length))] ?? Number.NaN;
-  return { kind: 'disk_sync', syncs, p10_us: at(0.1), p50_us: at(0.5), p90_us: at(0.9) };
+  return {
+    kind: 'disk_sync',
+    syncs,
+    p10_us: nearestRank(us, 10),
+    p50_us: nearestRank(us, 50),
+    p90_us: nearestRank(us, 90),
+  };
 }
 
 /**

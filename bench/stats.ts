@@ -12,12 +12,19 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** The nearest-rank `p`th percentile (0–100) of ascending `sorted`; NaN if it is empty. */
+export function nearestRank(sorted: readonly number[], p: number): number {
+  const n = sorted.length;
+  return n === 0
+    ? Number.NaN
+    : (sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))] ?? Number.NaN);
+}
+
 /** Sorts `latencies` (ms) in place and returns nearest-rank p50/p90/p99, max and mean (NaN if empty). */
 export function summarizeLatencies(latencies: number[]): LatencySummary {
   latencies.sort((a, b) => a - b);
   const n = latencies.length;
-  const percentile = (p: number): number =>
-    n === 0 ? Number.NaN : (latencies[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)] ?? Number.NaN);
+  const percentile = (p: number): number => nearestRank(latencies, p);
   let sum = 0;
   for (const x of latencies) sum += x;
   return {
