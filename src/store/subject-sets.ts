@@ -44,14 +44,15 @@ const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const JOIN = 1024;
 
 /**
- * The order of `n` 32-byte keys by their bytes, given each key's first four bytes as a big-endian
- * number (`prefix`) and how two keys compare on the rest (`rest`); equal keys stay in index order.
+ * The order of 32-byte keys by their bytes, given each key's first four bytes as a big-endian
+ * number (`prefix`, one per key) and how two keys compare on the rest (`rest`); equal keys stay in index order.
  * A sort of strings or a comparator costs ~0.5 ms for an answer's ~1,650 keys and seconds for a
  * bucket's ~400,000; here a stable radix sort (four passes of eight bits) orders them by their
  * prefix, and only runs whose prefixes tie — the same key in several events, or rarely another,
  * since they are keyed hashes — are compared in full.
  */
-function byteOrder(prefix: Uint32Array, n: number, rest: (x: number, y: number) => number): Uint32Array {
+function byteOrder(prefix: Uint32Array, rest: (x: number, y: number) => number): Uint32Array {
+  const n = prefix.length;
   // One counting pass for all four digits; then each pass moves (prefix, index) pairs, reading
   // both in order rather than the prefix through the index (a cache miss per key in a bucket's
   // ~1.7 MB of prefixes).
@@ -114,7 +115,8 @@ function sameKey(words: Uint32Array, x: number, y: number): boolean {
 
 /**
  * Sorts the first `n` 32-byte keys of `raw` by their bytes and drops duplicates, copying them word
- * by word (Buffer#copy and #compare cost ~50 ns a call).
+ * by word (Buffer#copy and #compare cost ~50 ns a call). `raw` starts on a 4-byte boundary (it is
+ * read as words): subjectSet allocates it on its own.
  */
 function sortedKeys(raw: Buffer, n: number): { keys: Buffer; count: number } {
   const view = new DataView(raw.buffer, raw.byteOffset, n * SUBJECT_KEY_BYTES);
@@ -132,7 +134,7 @@ function sortedKeys(raw: Buffer, n: number): { keys: Buffer; count: number } {
 }
 
 /** byteOrder's arguments for `n` keys of 32 bytes at the start of `view`. */
-function prefixed(view: DataView, n: number): [Uint32Array, number, (x: number, y: number) => number] {
+function prefixed(view: DataView, n: number): [Uint32Array, (x: number, y: number) => number] {
   const prefix = new Uint32Array(n);
   for (let i = 0; i < n; i++) prefix[i] = view.getUint32(i * SUBJECT_KEY_BYTES);
   const rest = (x: number, y: number): number => {
@@ -142,7 +144,7 @@ function prefixed(view: DataView, n: number): [Uint32Array, number, (x: number, 
     }
     return 0;
   };
-  return [prefix, n, rest];
+  return [prefix, rest];
 }
 
 /** The keys of a subject set, one 32-byte view each. */
