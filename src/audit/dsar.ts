@@ -1,6 +1,6 @@
 import type { AuditSql, CheckpointRow } from '../store/index.ts';
 import { openCheckpoint } from './checkpoint.ts';
-import { createNodeCache, hashLeaf, inclusionProof, verifyInclusion } from './merkle.ts';
+import { createNodeCache, hashLeafText, inclusionProof, verifyInclusion } from './merkle.ts';
 import type { TimelineEntry } from './recording.ts';
 import type { NoteVerifier } from './signed-note.ts';
 import { openRaw, type RecordingState, replay } from './trail.ts';
@@ -115,7 +115,7 @@ export function verifyDsar(bundle: DsarBundle, verifiers: readonly NoteVerifier[
     const proof = Array.isArray(e.inclusionProof)
       ? e.inclusionProof.map((h) => Buffer.from(String(h), 'hex'))
       : [];
-    if (!verifyInclusion(e.seq, size, hashLeaf(Buffer.from(e.event, 'utf8')), proof, root))
+    if (!verifyInclusion(e.seq, size, hashLeafText(e.event), proof, root))
       problems.push(
         `exchange #${e.seq}: its inclusion proof does not lead to the signed root (altered or forged)`,
       );

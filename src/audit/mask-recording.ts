@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { classifyMessage, type JsonRpcMessage } from '../core/jsonrpc.ts';
 import { maskClientMessage } from '../masking/client-message.ts';
 import type { CompiledProfile } from '../masking/compile.ts';
@@ -73,8 +74,9 @@ export function maskRequest(
   const findings: Finding[] = [];
   const h = maskHeaders(headers, profile, findings);
   if (body === null || body.length === 0) return { headers: h, body, findings };
-  const text = maskJsonText(body.toString('utf8'), profile, findings, maskClientMessage);
-  return { headers: h, body: Buffer.from(text, 'utf8'), findings };
+  const text = body.toString('utf8');
+  const masked = maskJsonText(text, profile, findings, maskClientMessage);
+  return { headers: h, body: sameBytes(body, text, masked) ?? Buffer.from(masked, 'utf8'), findings };
 }
 
 /** Masks an answer that went out unmasked: JSON whole, SSE event by event (times kept), text as text. */
@@ -94,7 +96,8 @@ export function maskAnswer(
     return { frames: out, findings };
   }
   const last = frames[frames.length - 1] as RecordedFrame;
-  const text = Buffer.concat(frames.map((f) => f.data)).toString('utf8');
+  const bytes = frames.length === 1 ? last.data : Buffer.concat(frames.map((f) => f.data));
+  const text = bytes.toString('utf8');
   const masked = ct.startsWith('application/json')
     ? maskJsonText(text, profile, findings, maskMessage)
     : (() => {
@@ -102,5 +105,17 @@ export function maskAnswer(
         findings.push(...r.findings);
         return r.text;
       })();
-  return { frames: [{ t: last.t, data: Buffer.from(masked, 'utf8') }], findings };
+  return {
+    frames: [{ t: last.t, data: sameBytes(bytes, text, masked) ?? Buffer.from(masked, 'utf8') }],
+    findings,
+  };
+}
+
+/**
+ * The bytes as they came when masking changed nothing, instead of encoding the same text again;
+ * only when they are valid UTF-8, so that the recording holds exactly the text that was masked
+ * (an invalid sequence was read as U+FFFD, and is stored as such).
+ */
+function sameBytes(bytes: Buffer, text: string, masked: string): Buffer | undefined {
+  return masked === text && isUtf8(bytes) ? bytes : undefined;
 }

@@ -41,6 +41,30 @@ export function hashLeaf(data: Uint8Array): Buffer {
   return crypto.createHash('sha256').update(Buffer.of(0x00)).update(data).digest();
 }
 
+/**
+ * The leaf hash of a text's UTF-8 bytes, as hashLeaf(Buffer.from(text, 'utf8')) but without making
+ * that Buffer: U+0000 is the single byte 0x00 in UTF-8, so the prefix goes in as a character. (A
+ * Buffer per event came from Node's pool, and refilling the pool cost more than the hash.)
+ */
+export function hashLeafText(text: string): Buffer {
+  return oneShot
+    ? oneShot('sha256', `\0${text}`, 'buffer')
+    : crypto.createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest();
+}
+const LEAF_PREFIX = Buffer.of(0x00);
+
+const CHAIN_INPUT = Buffer.alloc(2 * HASH_SIZE);
+
+/** The event chain's next link: SHA-256(previous link ‖ leaf hash), both 32 bytes. */
+export function chainNext(prev: Uint8Array, leaf: Uint8Array): Buffer {
+  if (prev.length !== HASH_SIZE || leaf.length !== HASH_SIZE) {
+    throw new RangeError(`a chain link and a leaf hash are ${HASH_SIZE} bytes`);
+  }
+  CHAIN_INPUT.set(prev, 0);
+  CHAIN_INPUT.set(leaf, HASH_SIZE);
+  return sha256(CHAIN_INPUT);
+}
+
 /** RFC 9162 interior node hash: SHA-256(0x01 ‖ left ‖ right). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {

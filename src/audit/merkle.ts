@@ -5,10 +5,12 @@
 
 export { MerkleAppender } from './merkle-appender.ts';
 export {
+  chainNext,
   EMPTY_ROOT,
   HASH_SIZE,
   hashChildren,
   hashLeaf,
+  hashLeafText,
   isTreeSize,
   MAX_TREE_SIZE,
   rootOf,

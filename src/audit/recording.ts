@@ -49,11 +49,18 @@ export function encodeRecording(rec: Recording): Buffer {
     f: rec.response.frames.map((f) => [f.t, f.data.length]),
     x: rec.truncated,
   };
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const parts: Buffer[] = [MAGIC, u32(head.length), head];
-  if (rec.request.body) parts.push(rec.request.body);
-  for (const f of rec.response.frames) parts.push(f.data);
-  return Buffer.concat(parts);
+  // Written straight into the one buffer the recording is stored from (no Buffer of the header).
+  const head = JSON.stringify(header);
+  const headLen = Buffer.byteLength(head, 'utf8');
+  let size = 8 + headLen + (rec.request.body?.length ?? 0);
+  for (const f of rec.response.frames) size += f.data.length;
+  const out = Buffer.allocUnsafe(size);
+  MAGIC.copy(out, 0);
+  out.writeUInt32BE(headLen, 4);
+  let at = 8 + out.write(head, 8, 'utf8');
+  if (rec.request.body) at += rec.request.body.copy(out, at);
+  for (const f of rec.response.frames) at += f.data.copy(out, at);
+  return out;
 }
 
 export class RecordingFormatError extends Error {
@@ -80,12 +87,6 @@ export function decodeRecording(buf: Buffer): Recording {
     response: { status: header.s, contentType: header.c, frames },
     truncated: header.x,
   };
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
 }
 
 /** One message of a replayed exchange, in the order it crossed the gateway. */

@@ -1,7 +1,7 @@
 import type { AuditPayloadRow, AuditSql, CheckpointRow } from '../store/index.ts';
 import { openCheckpoint } from './checkpoint.ts';
 import { columnsOfBody } from './event.ts';
-import { hashLeaf, MerkleAppender, rootAt, sha256 } from './merkle.ts';
+import { chainNext, hashLeafText, MerkleAppender, rootAt, sha256 } from './merkle.ts';
 import type { NoteVerifier } from './signed-note.ts';
 
 // `custos audit verify`: recomputes the whole trail from its rows and names the first sequence
@@ -118,7 +118,7 @@ function walk(
   for (const row of sql.iterate(from)) {
     if (row.seq !== expected)
       return fail(expected, row.seq > expected ? 'event missing (deleted row)' : 'duplicate sequence number');
-    const leaf = hashLeaf(Buffer.from(row.body, 'utf8'));
+    const leaf = hashLeafText(row.body);
     if (!leaf.equals(row.leafHash))
       return fail(row.seq, 'the event body does not match its leaf hash (altered)');
     let body: Record<string, unknown>;
@@ -142,7 +142,7 @@ function walk(
       cols.outcome !== row.outcome
     )
       return fail(row.seq, 'a search column disagrees with the event body (altered)');
-    chain = sha256(Buffer.concat([chain, leaf], 64));
+    chain = chainNext(chain, leaf);
     if (!chain.equals(row.chainHash))
       return fail(row.seq, 'the chain hash does not follow from the previous event');
     for (const n of appender.append(leaf)) {

@@ -8,7 +8,7 @@ import { SUBJECT_BUCKET, setKeys, subjectSet } from '../store/subject-sets.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
 import { type ActionFacts, type EventFacts, eventBody, eventColumns, type PayloadFacts } from './event.ts';
 import { maskAnswer, maskRequest } from './mask-recording.ts';
-import { hashLeaf, MerkleAppender, sha256 } from './merkle.ts';
+import { chainNext, hashLeafText, MerkleAppender, sha256 } from './merkle.ts';
 import { encodeRecording, RAW_MESSAGES, type RecordedFrame } from './recording.ts';
 import type { RetentionRule } from './retention.ts';
 
@@ -153,8 +153,8 @@ export class AuditWriter {
             }
           : null;
       const body = eventBody(seq, p.facts, payload);
-      const leafHash = hashLeaf(Buffer.from(body, 'utf8'));
-      chain = sha256(Buffer.concat([chain, leafHash], 64));
+      const leafHash = hashLeafText(body);
+      chain = chainNext(chain, leafHash);
       sql.insertEvent({ seq, ...eventColumns(p.facts), body, leafHash, chainHash: chain });
       if (p.masked || p.raw) sql.insertPayload(seq, p.masked, p.raw);
       if (p.subjects) sql.insertSubjectSet(seq, p.subjects.keys);
