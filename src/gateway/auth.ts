@@ -34,7 +34,7 @@ export interface GatewayAuth {
    */
   readonly identify: ((req: IncomingMessage) => Promise<Identity>) | undefined;
   /** Starts cutting off revoked identities: their sessions and waiting exchanges end at once. */
-  watch(ctx: GatewayContext, inflight: ReadonlySet<Exchange>): void;
+  watch(ctx: GatewayContext, inflight: Iterable<Exchange>): void;
   close(): void;
 }
 
@@ -150,11 +150,7 @@ export async function buildAuth(config: Readonly<Config>, store: Store, base: st
  * with CUSTOS_REVOKED, then its sessions close (stdio processes stopped, upstream sessions ended).
  * Revocations are rare; a full sweep is fine.
  */
-function cutOff(
-  ctx: GatewayContext,
-  inflight: ReadonlySet<Exchange>,
-  revoked: (id: Identity) => boolean,
-): void {
+function cutOff(ctx: GatewayContext, inflight: Iterable<Exchange>, revoked: (id: Identity) => boolean): void {
   let exchanges = 0;
   let sessions = 0;
   for (const ex of [...inflight]) {

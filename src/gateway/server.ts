@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
+import { LiveSet } from '../core/live-set.ts';
 import { buildServerCredentials } from '../credentials/step.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
@@ -76,8 +77,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
     draining: false,
   };
   const retention = startRetention(config, audit);
-  const inflight = new Set<Promise<void>>();
-  const exchanges = new Set<Exchange>();
+  const inflight = new LiveSet<Promise<void>>();
+  const exchanges = new LiveSet<Exchange>();
   let extraRoute: (
     path: string,
   ) => ((req: IncomingMessage, res: ServerResponse) => void | Promise<void>) | undefined = () => undefined;
@@ -93,8 +94,8 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const p = handle(ctx, req, res, exchanges, extraRoute);
     if (p) {
-      inflight.add(p);
-      void p.finally(() => inflight.delete(p));
+      const entry = inflight.add(p);
+      void p.finally(() => inflight.delete(entry));
     }
   };
   // Tokens up to 16 KiB must reach the authenticate step (to be answered 401, not 431).
@@ -186,7 +187,7 @@ function handle(
   ctx: GatewayContext,
   req: IncomingMessage,
   res: ServerResponse,
-  exchanges: Set<Exchange>,
+  exchanges: LiveSet<Exchange>,
   extraRoute: (
     path: string,
   ) => ((req: IncomingMessage, res: ServerResponse) => void | Promise<void>) | undefined,
@@ -245,8 +246,8 @@ function handle(
     res.setHeader('vary', 'Origin');
   }
   attachCapture(ex);
-  exchanges.add(ex);
-  return runExchange(ex).finally(() => exchanges.delete(ex));
+  const entry = exchanges.add(ex);
+  return runExchange(ex).finally(() => exchanges.delete(entry));
 }
 
 function newExchange(
