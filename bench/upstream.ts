@@ -46,7 +46,9 @@ export interface BenchUpstreamOptions {
 }
 
 /** Serves buildBenchServer() over stateful Streamable HTTP at /mcp; resolves with its URL. */
-export async function startBenchUpstream(options: BenchUpstreamOptions): Promise<{ url: string }> {
+export async function startBenchUpstream(
+  options: BenchUpstreamOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -87,7 +89,14 @@ export async function startBenchUpstream(options: BenchUpstreamOptions): Promise
   http.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => http.listen(options.port, options.host, resolve));
   const { port } = http.address() as AddressInfo;
-  return { url: `http://${options.host}:${port}/mcp` };
+  return {
+    url: `http://${options.host}:${port}/mcp`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './v8-setup.ts';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../config/index.ts';
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { runCli, serveCli, tempFile } from '../helpers/cli.ts';
+import { startBenchUpstream } from '../../bench/upstream.ts';
+import { CLI, runCli, serveCli, tempFile } from '../helpers/cli.ts';
 import { type RunningServer, startLegacyServer } from '../helpers/legacy-server.ts';
 import { openSession, post } from '../helpers/raw.ts';
 
@@ -94,4 +98,72 @@ servers:
   assert.match(r.text, /done after 1500 ms/);
   await streamEnded;
   assert.equal(await gw.exited, 0);
+});
+
+test('the gateway runs without allocation-site pretenuring: no pretenuring decision under load', async () => {
+  // src/core/v8-tuning.ts: requests in flight must not make V8 allocate later requests in the old
+  // generation. With V8's default, these 4,000 calls bring a few dozen sites to "tenure".
+  const bench = await startBenchUpstream({ host: '127.0.0.1', port: 0, sse: false });
+  const file = tempFile(
+    'custos.yaml',
+    `listen: { host: 127.0.0.1, port: 0 }
+auth: { mode: none }
+store: { sqlite: { path: ':memory:' } }
+servers:
+  bench:
+    http: { url: '${bench.url}' }
+`,
+  );
+  // V8 prints its trace through C stdio, which loses it on a pipe that Node made non-blocking:
+  // the output goes to a file.
+  const outFile = join(dirname(file), 'stdout.txt');
+  const out = openSync(outFile, 'w');
+  const child = spawn(
+    process.execPath,
+    [
+      '--trace-pretenuring',
+      '--trace-pretenuring-statistics',
+      '--import',
+      'tsx',
+      CLI,
+      'serve',
+      '--config',
+      file,
+    ],
+    {
+      stdio: ['ignore', out, 'ignore'],
+    },
+  );
+  closeSync(out);
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  let calls = 0;
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 200 && url === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      url = /custos route bench (\S+)\n/.exec(readFileSync(outFile, 'utf8'))?.[1];
+    }
+    assert.ok(url, 'custos serve printed its route');
+    const route = url;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const sid = await openSession(route);
+        const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+        for (let i = 0; i < 250; i++) {
+          const call = { name: 'echo', arguments: { message: 'hi' } };
+          const r = await post(route, { jsonrpc: '2.0', id: i, method: 'tools/call', params: call }, headers);
+          assert.equal(r.status, 200);
+          calls++;
+        }
+      }),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await bench.close();
+  }
+  assert.equal(await exited, 0);
+  assert.equal(calls, 4000);
+  // A decision to allocate a site's objects old reads "… => tenure" (while the gateway loads, before
+  // the CLI's first module runs, V8 may still weigh a site: "undecided => maybe tenure").
+  assert.doesNotMatch(readFileSync(outFile, 'utf8'), /=> tenure$/m);
 });
