@@ -8,6 +8,7 @@ import { startCrmHttp } from '../../demo/crm/server.ts';
 import { PERSONAS, startDemoIssuer } from '../../demo/idp/issuer.ts';
 import { parseConfig } from '../config/index.ts';
 import { log } from '../core/log.ts';
+import { tuneV8ForGateway } from '../core/v8-tuning.ts';
 import { startGateway } from '../gateway/server.ts';
 import { onShutdown } from './serve.ts';
 
@@ -104,6 +105,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     },
   );
   const gateway = await startGateway(config);
+  tuneV8ForGateway();
   const firstCustomer = generateCustomers({ count: 1 })[0] as { id: string; email: string };
   const url = gateway.routes.get('crm') as string;
   const tokens: string[] = [];

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import './v8-setup.ts';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../config/index.ts';
 

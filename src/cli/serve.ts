@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
 import { log } from '../core/log.ts';
+import { tuneV8ForGateway } from '../core/v8-tuning.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 
 export function warnIfOpen(config: Readonly<Config>): void {
@@ -21,6 +22,7 @@ export async function serve(
 ): Promise<Gateway> {
   warnIfOpen(config);
   const gateway = await startGateway(config);
+  tuneV8ForGateway();
   out.write(`custos listening on ${gateway.url}\n`);
   for (const [name, url] of gateway.routes) out.write(`custos route ${name} ${url}\n`);
   onShutdown(async (signal) => {

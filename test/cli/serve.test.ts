@@ -163,7 +163,7 @@ servers:
   }
   assert.equal(await exited, 0);
   assert.equal(calls, 4000);
-  // A decision to allocate a site's objects old reads "… => tenure" (while the gateway loads, before
-  // the CLI's first module runs, V8 may still weigh a site: "undecided => maybe tenure").
+  // A decision to allocate a site's objects old reads "… => tenure"; while the gateway starts,
+  // before the flag is set, V8 may weigh a site ("undecided => maybe tenure"), no more.
   assert.doesNotMatch(readFileSync(outFile, 'utf8'), /=> tenure$/m);
 });
