@@ -30,7 +30,7 @@ export interface CapturedRecording {
   outMasked: boolean;
   /** The masking profile that applies to this server and tool (null: the audit's recording profile). */
   profile: string | null;
-  /** Keyed hashes (hex) of the values the mask step found in the answer. */
+  /** Keyed hashes (hex) of the values the mask step found in the answer (repeats allowed). */
   subjects: string[];
   /** Entity type → count the mask step found in the answer (the frames are masked already). */
   answerTypes: Record<string, number>;

@@ -329,12 +329,14 @@ function recordedHeaders(ex: Exchange): Record<string, string> {
 
 function exchangeSubmission(ex: Exchange): { facts: ExchangeFacts; recording: CapturedRecording } {
   const c = (ex.res as AuditedResponse).capture as ResponseCapture;
-  const subjects = new Set<string>();
+  // Duplicates and all: the writer's subject set drops them once sorted, as bytes (a Set of a
+  // 75 KB answer's ~2,000 hex strings cost ~0.2 ms per call).
+  const subjects: string[] = [];
   const outMasked = ex.findings !== undefined && !ex.maskingExempt;
   // When the answer went out masked, the writer does not mask it again: what was found is told here.
   const answerTypes: Record<string, number> = {};
   for (const f of ex.findings ?? []) {
-    if (f.type !== 'SECRET') subjects.add(f.valueHash);
+    if (f.type !== 'SECRET') subjects.push(f.valueHash);
     if (outMasked) answerTypes[f.type] = (answerTypes[f.type] ?? 0) + 1;
   }
   const retainRaw = ex.ctx.config.servers[ex.upstream.name]?.audit.retainRaw === true;
@@ -349,7 +351,7 @@ function exchangeSubmission(ex: Exchange): { facts: ExchangeFacts; recording: Ca
       truncated: c.truncated,
       outMasked,
       profile: ex.maskingProfile ?? null,
-      subjects: [...subjects],
+      subjects,
       answerTypes,
       retainRaw,
       rawMessages: retainRaw && ex.rawMessages ? ex.rawMessages : null,
