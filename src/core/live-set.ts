@@ -6,8 +6,8 @@
  * its entries and a link to the new one. Once one such table has aged into the old generation,
  * every later table, and every exchange they held, survives the young-generation collections
  * until the next full one: under load that promoted ~1.4 MB per scavenge here (docs/bench.md,
- * "The GC promotion under echo load"). An array with swap-remove keeps one backing store, and an
- * entry forgets its value when it leaves.
+ * "The GC promotion under echo load, found"). An array with swap-remove keeps one backing store,
+ * and an entry forgets its value when it leaves.
  */
 export interface LiveEntry<T> {
   value: T | undefined;
