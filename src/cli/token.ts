@@ -13,6 +13,7 @@ export const TOKEN_USAGE = `usage:
                       [--description <text>]
   custos token list   --config <file> [--json]
   custos token revoke --config <file> <jti> [--reason <text>]
+  custos token revoke --config <file> --jti=<jti> [--reason <text>]   (a jti that begins with -)
   custos token revoke --config <file> --subject <subject> [--reason <text>]
 `;
 
@@ -211,15 +212,18 @@ async function revoke(args: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       subject: { type: 'string' },
+      // For an id that begins with `-` (an IdP's jti may): `--jti=-…`, or bare after `--`.
+      jti: { type: 'string' },
       reason: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
   const { storePath } = tokensConfig(values.config);
-  const bySubject = values.subject !== undefined && positionals.length === 0;
-  if (!bySubject && !(values.subject === undefined && positionals.length === 1)) {
-    throw new UsageError('give either one <jti> or --subject <subject>');
+  const ids = values.jti === undefined ? positionals : [values.jti, ...positionals];
+  const bySubject = values.subject !== undefined && ids.length === 0;
+  if (!bySubject && !(values.subject === undefined && ids.length === 1)) {
+    throw new UsageError('give either one <jti> (or --jti=<jti>) or --subject <subject>');
   }
   const reason = values.reason ?? null;
   return withStore(storePath, (store) => {
@@ -231,7 +235,8 @@ async function revoke(args: string[]): Promise<number> {
       process.stdout.write(`revoked every token of ${subject} issued before ${new Date(at).toISOString()}\n`);
       return 0;
     }
-    const jti = positionals[0] as string;
+    const jti = ids[0] as string;
+    if (jti.length === 0) throw new UsageError('the jti is empty');
     const known = store.getIssuedToken(jti);
     if (known && known.revokedAt !== null) {
       process.stdout.write(`${jti} was already revoked at ${new Date(known.revokedAt).toISOString()}\n`);

@@ -54,8 +54,9 @@ export async function issueGatewayToken(
 
   const now = Math.floor(Date.now() / 1000);
   const exp = now + req.ttlSeconds;
-  // 128 random bits: unguessable and collision-free, so a jti names exactly one token.
-  const tokenId = randomBytes(16).toString('base64url');
+  // 128 random bits: unguessable and collision-free, so a jti names exactly one token. Hex, not
+  // base64url: one id in 64 would begin with `-` and read as an option on a command line.
+  const tokenId = randomBytes(16).toString('hex');
   const claims: Record<string, unknown> = { groups: [...req.groups] };
   if (req.scopes && req.scopes.length > 0) claims.scope = req.scopes.join(' '); // RFC 8693 §4.2
   if (req.user !== undefined) claims.user = req.user;

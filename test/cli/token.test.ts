@@ -149,6 +149,25 @@ test('revoke --subject ends older tokens; a token issued afterwards works', asyn
   assert.equal(view.isRevoked(newer), false);
 });
 
+test('a jti that begins with `-` (an IdP may issue one) is revoked with --jti or after --', async () => {
+  const base = asIdentity(await issue());
+  const other = (tokenId: string): Identity => ({ ...base, tokenId });
+  for (const [jti, args] of [
+    ['-Idp-jti-one', ['--jti=-Idp-jti-one']],
+    ['-Idp-jti-two', ['--', '-Idp-jti-two']],
+  ] as const) {
+    const bare = await runToken(['revoke', '--config', config, jti]);
+    assert.equal(bare.code, 2, 'bare, it reads as an option');
+    assert.match(bare.stderr, /--jti=<jti>/, 'and the usage names the way out');
+    const r = await runToken(['revoke', '--config', config, ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `revoked ${jti}\n`);
+    await eventually(() => view.isRevoked(other(jti)), 1000, `the revocation of ${jti}`);
+  }
+  assert.equal((await runToken(['revoke', '--config', config, '--jti', ''])).code, 2, 'an empty jti');
+  assert.equal((await runToken(['revoke', '--config', config, '--jti', 'a', 'b'])).code, 2, 'two jtis');
+});
+
 test('usage errors exit 2', async () => {
   assert.equal((await runToken(['revoke', '--config', config])).code, 2);
   assert.equal((await runToken(['revoke', '--config', config, 'a', '--subject', 'b'])).code, 2);
