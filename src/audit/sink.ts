@@ -19,6 +19,12 @@ import type { WriterSetup } from './writer-setup.ts';
 // a turn whose events are not durable has nothing to release anyway; what it costs is that the
 // loop waits for the disk during the sync (docs/audit.md, figures).
 //
+// Commit delay (PostgreSQL's commit_delay and commit_siblings): when at least GROUP_SIBLINGS other
+// exchanges have been forwarded and not yet submitted, their answers are moments away, so the
+// commit waits for them — until every one of them is in, or GROUP_DELAY_MS at most. One sync then
+// covers ~5 events instead of ~2.5 under 16 sessions of echo calls (docs/audit.md, "Commit
+// delay"). A lone caller never waits: nothing else is expected.
+//
 // When a commit fails the sink turns unhealthy: the gateway refuses new requests (fail closed) and
 // probes the store every second until a write and its sync go through again.
 
@@ -37,7 +43,19 @@ export interface AuditSink {
   retain(rules: RetentionRule[], action: Omit<ActionFacts, 'details'>): Promise<void>;
   /** Commits what is queued and stops. */
   close(): Promise<void>;
+  /**
+   * An exchange has been forwarded: its event will be submitted soon. The returned function says
+   * it was (or never will be); calling it again does nothing.
+   */
+  expect(): () => void;
 }
+
+/** Others expected before a commit waits for them (PostgreSQL's commit_siblings is 5). */
+export const GROUP_SIBLINGS = 3;
+/** The longest a commit waits for them (Node's timers have millisecond resolution). */
+export const GROUP_DELAY_MS = 1;
+/** A queue this long commits at once. */
+export const GROUP_MAX = 64;
 
 const PROBE_MS = 1000;
 
@@ -54,6 +72,12 @@ export class InProcessSink implements AuditSink {
   readonly #timer: NodeJS.Timeout;
   #queue: [Submission, Waiter][] = [];
   #scheduled = false;
+  /** Exchanges forwarded whose events are not submitted yet. */
+  #expected = 0;
+  /** The commit waiting for them, if it is. */
+  #delay: NodeJS.Timeout | undefined;
+  /** How long a commit may wait for expected events (0: each turn commits at once). */
+  readonly #groupDelayMs: number;
   #healthy = true;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
@@ -64,8 +88,14 @@ export class InProcessSink implements AuditSink {
    * `ready`: the writer, built once its modules (the masking engine among them) have loaded, so
    * they load while the gateway starts listening; submissions wait for it meanwhile.
    */
-  constructor(ready: Promise<AuditWriter>, setup: WriterSetup, onClose?: () => void) {
+  constructor(
+    ready: Promise<AuditWriter>,
+    setup: WriterSetup,
+    onClose?: () => void,
+    groupDelayMs = GROUP_DELAY_MS,
+  ) {
     this.#onClose = onClose;
+    this.#groupDelayMs = groupDelayMs;
     this.#ready = ready.then(
       (w) => {
         this.#writer = w;
@@ -99,15 +129,61 @@ export class InProcessSink implements AuditSink {
     return this.#healthy;
   }
 
+  /** Exchanges forwarded whose events have not been submitted (what a commit may wait for). */
+  get expecting(): number {
+    return this.#expected;
+  }
+
   submit(sub: Submission): Promise<void> {
     if (this.#closed) return Promise.reject(new AuditUnavailableError('the audit writer is closed'));
     return new Promise<void>((resolve, reject) => {
       this.#queue.push([sub, { resolve, reject }]);
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        setImmediate(this.#turnEnded);
+      } else if (this.#delay !== undefined && this.#queue.length >= GROUP_MAX) {
+        this.#commitNow();
       }
     });
+  }
+
+  expect(): () => void {
+    this.#expected++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#expected--;
+      // Everything the commit waited for is in (or will never come): no reason to wait longer.
+      if (this.#expected === 0 && this.#delay !== undefined) this.#commitNow();
+    };
+  }
+
+  /** The end of the turn that queued the first submission: commit, or wait for the others. */
+  readonly #turnEnded = (): void => {
+    if (
+      this.#groupDelayMs > 0 &&
+      this.#expected >= GROUP_SIBLINGS &&
+      this.#queue.length < GROUP_MAX &&
+      !this.#closed &&
+      this.#writer
+    ) {
+      this.#delay = setTimeout(this.#delayEnded, this.#groupDelayMs);
+      return;
+    }
+    this.#flush();
+  };
+
+  readonly #delayEnded = (): void => {
+    this.#delay = undefined;
+    this.#flush();
+  };
+
+  /** Ends a commit delay: the commit runs at the end of this turn, with what has come. */
+  #commitNow(): void {
+    clearTimeout(this.#delay);
+    this.#delay = undefined;
+    setImmediate(() => this.#flush());
   }
 
   /** The submissions of one event-loop turn: one transaction, synced as it commits. */
@@ -134,6 +210,8 @@ export class InProcessSink implements AuditSink {
 
   #take(): [Submission, Waiter][] {
     this.#scheduled = false;
+    clearTimeout(this.#delay);
+    this.#delay = undefined;
     const items = this.#queue;
     this.#queue = [];
     return items;

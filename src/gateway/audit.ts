@@ -153,12 +153,13 @@ export function startRetention(config: Readonly<Config>, sink: AuditSink): NodeJ
 /** Starts recording what is sent back for a routed exchange; its end waits for the event. */
 export function attachCapture(ex: Exchange): void {
   const res = ex.res as AuditedResponse;
-  res.capture = new ResponseCapture(
+  const capture: ResponseCapture = new ResponseCapture(
     ex.startedNs,
     ex.ctx.config.audit.maxRecordingBytes,
-    () => ex.ctx.audit.submit(exchangeSubmission(ex)),
+    () => submitExchange(ex, capture),
     (err, r) => refuseUnrecorded(ex, err, r),
   );
+  res.capture = capture;
 }
 
 /**
@@ -178,7 +179,11 @@ export function auditStep(ex: Exchange): void {
     const ids: string[] = [];
     for (const m of ex.messages)
       if (m.method !== undefined && m.id !== undefined && m.id !== null) ids.push(JSON.stringify(m.id));
-    if (ids.length > 0) c.pending = new Set(ids);
+    if (ids.length > 0) {
+      c.pending = new Set(ids);
+      // An answer is on its way: a commit due meanwhile may wait for its event (src/audit/sink.ts).
+      c.expected = audit.expect();
+    }
   }
   const prev = ex.outbound;
   if (prev && config.servers[ex.upstream.name]?.audit.retainRaw) {
@@ -195,15 +200,24 @@ export function auditStep(ex: Exchange): void {
 export async function settleExchange(ex: Exchange): Promise<void> {
   const c = (ex.res as AuditedResponse).capture;
   if (!c) return;
+  c.expected?.(); // whatever happened, nothing more is coming for the group commit to wait for
+  c.expected = undefined;
   if (!c.committed && !c.ending) {
     // No answer was completed (the client went away, the connection was cut): still an exchange.
     c.ending = true;
     c.released = true;
-    c.committed = ex.ctx.audit.submit(exchangeSubmission(ex)).catch((err: unknown) => {
+    c.committed = submitExchange(ex, c).catch((err: unknown) => {
       log('error', 'exchange not recorded', { requestId: ex.id, error: String(err) });
     });
   }
   await c.committed;
+}
+
+/** Submits the exchange's event, which the group commit no longer waits for. */
+function submitExchange(ex: Exchange, c: ResponseCapture): Promise<void> {
+  c.expected?.();
+  c.expected = undefined;
+  return ex.ctx.audit.submit(exchangeSubmission(ex));
 }
 
 function refuseUnrecorded(ex: Exchange, err: unknown, res: AuditedResponse): 'serve' | 'refuse' {

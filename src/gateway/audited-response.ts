@@ -45,6 +45,8 @@ export class ResponseCapture {
   written = 0;
   /** SSE answers: the ids (as JSON) of requests whose response has not gone by yet (set before forward). */
   pending: Set<string> | undefined = undefined;
+  /** Says the event is submitted (or never will be) to the audit's group commit (AuditSink.expect). */
+  expected: (() => void) | undefined = undefined;
   #sse: { decoder: StringDecoder; text: string } | undefined;
 
   constructor(
