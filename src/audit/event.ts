@@ -90,10 +90,13 @@ export interface PayloadFacts {
 
 /** The body text for an event at `seq`: fixed key order, no whitespace. */
 export function eventBody(seq: number, facts: EventFacts, payload: PayloadFacts | null): string {
-  const head = `{"v":${EVENT_VERSION},"seq":${seq},"kind":${JSON.stringify(facts.kind)}`;
+  // One object, stringified once: the text is the chain's, byte for byte (v, seq, kind first).
   if (facts.kind === 'exchange') {
     const f = facts;
-    const fields = {
+    return JSON.stringify({
+      v: EVENT_VERSION,
+      seq,
+      kind: f.kind,
       id: f.id,
       at: f.receivedAt,
       forwardedAt: f.forwardedAt,
@@ -122,11 +125,13 @@ export function eventBody(seq: number, facts: EventFacts, payload: PayloadFacts 
       policyEffect: f.policyEffect,
       approvalId: f.approvalId,
       recording: payload,
-    };
-    return `${head},${JSON.stringify(fields).slice(1)}`;
+    });
   }
   const a = facts;
-  const fields = {
+  return JSON.stringify({
+    v: EVENT_VERSION,
+    seq,
+    kind: a.kind,
     id: a.id,
     at: a.at,
     actor: a.actor,
@@ -135,8 +140,7 @@ export function eventBody(seq: number, facts: EventFacts, payload: PayloadFacts 
     action: a.action,
     reason: a.reason,
     details: a.details,
-  };
-  return `${head},${JSON.stringify(fields).slice(1)}`;
+  });
 }
 
 /** The columns search uses, derived from the facts; verify checks they agree with the body. */

@@ -142,9 +142,10 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const tipStmt = db.prepare(
     'SELECT seq, chain_hash AS chainHash FROM audit_events ORDER BY seq DESC LIMIT 1',
   );
+  // Positional parameters: binding by name looks each one up on the row (~1 µs more per event).
   const insertEventStmt = db.prepare(
     `INSERT INTO audit_events (seq, id, kind, at, server, caller, method, name, session_id, outcome, body, leaf_hash, chain_hash)
-     VALUES (@seq, @id, @kind, @at, @server, @caller, @method, @name, @sessionId, @outcome, @body, @leafHash, @chainHash)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertPayloadStmt = db.prepare('INSERT INTO audit_payloads (seq, masked, raw) VALUES (?, ?, ?)');
   const insertSetStmt = db.prepare('INSERT OR REPLACE INTO audit_subject_sets (seq, keys) VALUES (?, ?)');
@@ -272,7 +273,22 @@ export function createAuditSql(db: Database.Database): AuditSql {
       const row = tipStmt.get() as { seq: number; chainHash: Buffer } | undefined;
       return row ? { size: row.seq + 1, chainHash: row.chainHash } : { size: 0, chainHash: ZERO_HASH };
     },
-    insertEvent: (row) => void insertEventStmt.run(row),
+    insertEvent: (r) =>
+      void insertEventStmt.run(
+        r.seq,
+        r.id,
+        r.kind,
+        r.at,
+        r.server,
+        r.caller,
+        r.method,
+        r.name,
+        r.sessionId,
+        r.outcome,
+        r.body,
+        r.leafHash,
+        r.chainHash,
+      ),
     insertPayload: (seq, masked, raw) => void insertPayloadStmt.run(seq, masked, raw),
     insertSubjectSet: (seq, keys) => void insertSetStmt.run(seq, keys),
     fold(size, max) {
