@@ -23,7 +23,9 @@ import type { WriterSetup } from './writer-setup.ts';
 // exchanges have been forwarded and not yet submitted, their answers are moments away, so the
 // commit waits for them — until every one of them is in, or GROUP_DELAY_MS at most. One sync then
 // covers ~5 events instead of ~2.5 under 16 sessions of echo calls (docs/audit.md, "Commit
-// delay"). A lone caller never waits: nothing else is expected.
+// delay"). A lone caller never waits: nothing else is expected. An exchange forwarded more than
+// GROUP_HORIZON_MS ago no longer counts: a stream that stays open (subscriptions/listen) or a long
+// tool call is not about to end, and must not hold every other caller's commit up.
 //
 // When a commit fails the sink turns unhealthy: the gateway refuses new requests (fail closed) and
 // probes the store every second until a write and its sync go through again.
@@ -54,10 +56,26 @@ export interface AuditSink {
 export const GROUP_SIBLINGS = 3;
 /** The longest a commit waits for them (Node's timers have millisecond resolution). */
 export const GROUP_DELAY_MS = 1;
+/** Expected exchanges forwarded longer ago than this are not waited for. */
+export const GROUP_HORIZON_MS = 50;
 /** A queue this long commits at once. */
 export const GROUP_MAX = 64;
 
 const PROBE_MS = 1000;
+
+export interface GroupCommit {
+  /** The longest a commit waits for expected events (0: never waits). */
+  delayMs: number;
+  /** Exchanges forwarded longer ago than this are no longer expected. */
+  horizonMs: number;
+}
+
+interface Expectation {
+  /** When the exchange was forwarded (performance.now()). */
+  readonly at: number;
+  /** Still counted in #expected. */
+  live: boolean;
+}
 
 interface Waiter {
   resolve(): void;
@@ -72,12 +90,15 @@ export class InProcessSink implements AuditSink {
   readonly #timer: NodeJS.Timeout;
   #queue: [Submission, Waiter][] = [];
   #scheduled = false;
-  /** Exchanges forwarded whose events are not submitted yet. */
+  /** Exchanges forwarded within the horizon whose events are not submitted yet. */
   #expected = 0;
+  /** Their expectations in forward order (so oldest first), from #head on; some already done. */
+  #expecting: Expectation[] = [];
+  #head = 0;
   /** The commit waiting for them, if it is. */
   #delay: NodeJS.Timeout | undefined;
-  /** How long a commit may wait for expected events (0: each turn commits at once). */
-  readonly #groupDelayMs: number;
+  /** How long a commit may wait for expected events (0: each turn commits at once), and for which. */
+  readonly #group: GroupCommit;
   #healthy = true;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
@@ -92,10 +113,10 @@ export class InProcessSink implements AuditSink {
     ready: Promise<AuditWriter>,
     setup: WriterSetup,
     onClose?: () => void,
-    groupDelayMs = GROUP_DELAY_MS,
+    group: GroupCommit = { delayMs: GROUP_DELAY_MS, horizonMs: GROUP_HORIZON_MS },
   ) {
     this.#onClose = onClose;
-    this.#groupDelayMs = groupDelayMs;
+    this.#group = group;
     this.#ready = ready.then(
       (w) => {
         this.#writer = w;
@@ -148,11 +169,12 @@ export class InProcessSink implements AuditSink {
   }
 
   expect(): () => void {
+    const e: Expectation = { at: performance.now(), live: true };
+    this.#expecting.push(e);
     this.#expected++;
-    let done = false;
     return () => {
-      if (done) return;
-      done = true;
+      if (!e.live) return;
+      e.live = false;
       this.#expected--;
       // Everything the commit waited for is in (or will never come): no reason to wait longer.
       if (this.#expected === 0 && this.#delay !== undefined) this.#commitNow();
@@ -161,18 +183,42 @@ export class InProcessSink implements AuditSink {
 
   /** The end of the turn that queued the first submission: commit, or wait for the others. */
   readonly #turnEnded = (): void => {
+    this.#forgetOld(performance.now());
     if (
-      this.#groupDelayMs > 0 &&
+      this.#group.delayMs > 0 &&
       this.#expected >= GROUP_SIBLINGS &&
       this.#queue.length < GROUP_MAX &&
       !this.#closed &&
       this.#writer
     ) {
-      this.#delay = setTimeout(this.#delayEnded, this.#groupDelayMs);
+      this.#delay = setTimeout(this.#delayEnded, this.#group.delayMs);
       return;
     }
     this.#flush();
   };
+
+  /** Stops expecting what was forwarded more than the horizon ago; drops what is done. */
+  #forgetOld(now: number): void {
+    const q = this.#expecting;
+    let h = this.#head;
+    for (; h < q.length; h++) {
+      const e = q[h] as Expectation;
+      if (e.live) {
+        if (now - e.at < this.#group.horizonMs) break;
+        e.live = false;
+        this.#expected--;
+      }
+    }
+    if (h === q.length) {
+      q.length = 0;
+      h = 0;
+    } else if (h >= 1024 && h * 2 >= q.length) {
+      // Younger ones wait behind one still live at the head; compact now and then.
+      this.#expecting = q.slice(h);
+      h = 0;
+    }
+    this.#head = h;
+  }
 
   readonly #delayEnded = (): void => {
     this.#delay = undefined;

@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GROUP_MAX, GROUP_SIBLINGS, InProcessSink } from '../../src/audit/sink.ts';
+import { GROUP_MAX, GROUP_SIBLINGS, type GroupCommit, InProcessSink } from '../../src/audit/sink.ts';
 import type { AuditWriter, Submission } from '../../src/audit/writer.ts';
 import type { WriterSetup } from '../../src/audit/writer-setup.ts';
 
 // The sink's group commit: which submissions share a transaction. The writer is a stand-in that
 // records its batches; the sink, its queue, its turns and its commit delay are the real ones.
 
+// A delay (and a horizon) no test waits out: a commit that waits shows as a batch that has not
+// come. A commit that goes at once is in after two turns; each test looks then, rather than
+// awaiting a commit that, were it wrongly held, would only come after this delay.
+const FOREVER_MS = 600_000;
+
 /** A submission told apart by its id. */
 const sub = (id: string): Submission => ({ facts: { kind: 'probe', id } }) as unknown as Submission;
 const idsOf = (batch: readonly Submission[]): string[] => batch.map((s) => (s.facts as { id: string }).id);
 
-function sinkWith(groupDelayMs: number): { sink: InProcessSink; batches: string[][] } {
+function sinkWith(delayMs: number, horizonMs = FOREVER_MS): { sink: InProcessSink; batches: string[][] } {
   const batches: string[][] = [];
   const writer = {
     write(batch: readonly Submission[]) {
@@ -24,7 +29,8 @@ function sinkWith(groupDelayMs: number): { sink: InProcessSink; batches: string[
       return undefined;
     },
   } as unknown as AuditWriter;
-  const sink = new InProcessSink(Promise.resolve(writer), {} as WriterSetup, undefined, groupDelayMs);
+  const group: GroupCommit = { delayMs, horizonMs };
+  const sink = new InProcessSink(Promise.resolve(writer), {} as WriterSetup, undefined, group);
   return { sink, batches };
 }
 
@@ -32,11 +38,6 @@ function sinkWith(groupDelayMs: number): { sink: InProcessSink; batches: string[
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((done) => setImmediate(done));
 }
-
-// A delay no test waits out: a commit that waits shows as a batch that has not come. A commit that
-// goes at once is in after two turns; each test looks then, rather than awaiting a commit that,
-// were it wrongly held, would only come after this delay.
-const FOREVER_MS = 600_000;
 
 test('a submission with nothing else expected commits at the end of its turn', async (t) => {
   const { sink, batches } = sinkWith(FOREVER_MS);
@@ -141,4 +142,28 @@ test('with no commit delay every turn commits at once', async (t) => {
   assert.deepEqual(batches, [['a'], ['b']]);
   await Promise.all([a, b]);
   for (const done of dones) done();
+});
+
+test('an exchange forwarded longer ago than the horizon is no longer waited for', async (t) => {
+  const { sink, batches } = sinkWith(FOREVER_MS, 20);
+  t.after(() => sink.close());
+  await turns(1);
+  const old = Array.from({ length: GROUP_SIBLINGS }, () => sink.expect());
+  await new Promise((done) => setTimeout(done, 60)); // well past the horizon
+  const x = sink.submit(sub('x'));
+  await turns(2);
+  assert.deepEqual(batches, [['x']], 'three open streams do not hold the commit');
+  assert.equal(sink.expecting, 0);
+  await x;
+  for (const done of old) done(); // their events come at last: counted once, not below zero
+  assert.equal(sink.expecting, 0);
+
+  const fresh = Array.from({ length: GROUP_SIBLINGS }, () => sink.expect());
+  const y = sink.submit(sub('y'));
+  await turns(3);
+  assert.deepEqual(batches, [['x']], 'young ones are still waited for');
+  for (const done of fresh) done();
+  await turns(2);
+  assert.deepEqual(batches, [['x'], ['y']]);
+  await y;
 });
