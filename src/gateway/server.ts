@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
 import { LiveSet } from '../core/live-set.ts';
+import { uuidv7 } from '../core/uuid7.ts';
 import { buildServerCredentials } from '../credentials/step.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
@@ -258,7 +258,7 @@ function newExchange(
   method: string | undefined,
 ): Exchange {
   return {
-    id: randomUUID(),
+    id: uuidv7(), // time-ordered: the audit's index on ids grows at its end (src/core/uuid7.ts)
     ctx,
     req,
     res,

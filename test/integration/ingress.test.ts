@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { uuidv7Time } from '../../src/core/uuid7.ts';
 import type { Gateway } from '../../src/gateway/server.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 import { type RunningServer, startLegacyServer } from '../helpers/legacy-server.ts';
@@ -57,6 +58,10 @@ test('malformed JSON is -32700 with 400', async () => {
   assert.equal(errorOf(r.json).code, -32700);
   assert.equal(errorOf(r.json).data.code, 'CUSTOS_PARSE_ERROR');
   assert.equal(errorOf(r.json).data.requestId, r.headers['x-custos-request-id']);
+  // A UUIDv7 made as the request came in (src/core/uuid7.ts): time-ordered for the audit's index.
+  const id = String(r.headers['x-custos-request-id']);
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.ok(Math.abs(uuidv7Time(id) - Date.now()) < 60_000);
 });
 
 test('a body that is not a JSON-RPC message is -32600', async () => {
