@@ -145,11 +145,12 @@ test('with no commit delay every turn commits at once', async (t) => {
 });
 
 test('an exchange forwarded longer ago than the horizon is no longer waited for', async (t) => {
-  const { sink, batches } = sinkWith(FOREVER_MS, 20);
+  // A horizon long enough that no stall of a loaded machine ages the young ones below past it.
+  const { sink, batches } = sinkWith(FOREVER_MS, 250);
   t.after(() => sink.close());
   await turns(1);
   const old = Array.from({ length: GROUP_SIBLINGS }, () => sink.expect());
-  await new Promise((done) => setTimeout(done, 60)); // well past the horizon
+  await new Promise((done) => setTimeout(done, 300)); // past the horizon
   const x = sink.submit(sub('x'));
   await turns(2);
   assert.deepEqual(batches, [['x']], 'three open streams do not hold the commit');
