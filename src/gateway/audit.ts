@@ -200,8 +200,6 @@ export function auditStep(ex: Exchange): void {
 export async function settleExchange(ex: Exchange): Promise<void> {
   const c = (ex.res as AuditedResponse).capture;
   if (!c) return;
-  c.expected?.(); // whatever happened, nothing more is coming for the group commit to wait for
-  c.expected = undefined;
   if (!c.committed && !c.ending) {
     // No answer was completed (the client went away, the connection was cut): still an exchange.
     c.ending = true;
@@ -213,7 +211,10 @@ export async function settleExchange(ex: Exchange): Promise<void> {
   await c.committed;
 }
 
-/** Submits the exchange's event, which the group commit no longer waits for. */
+/**
+ * Submits the exchange's event, which the group commit no longer waits for. Every exchange passes
+ * here exactly once: at its answer's end (the capture's commit) or, without one, in settleExchange.
+ */
 function submitExchange(ex: Exchange, c: ResponseCapture): Promise<void> {
   c.expected?.();
   c.expected = undefined;
