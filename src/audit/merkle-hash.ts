@@ -30,6 +30,7 @@ export function sha256(data: Uint8Array): Buffer {
 const NODE_INPUT = Buffer.alloc(1 + 2 * HASH_SIZE);
 NODE_INPUT[0] = 0x01;
 const LEAF_SCRATCH = Buffer.alloc(1024);
+const LEAF_PREFIX = Buffer.of(0x00);
 
 /** RFC 9162 leaf hash: SHA-256(0x00 ‖ data). */
 export function hashLeaf(data: Uint8Array): Buffer {
@@ -38,7 +39,7 @@ export function hashLeaf(data: Uint8Array): Buffer {
     LEAF_SCRATCH.set(data, 1);
     return sha256(LEAF_SCRATCH.subarray(0, data.length + 1));
   }
-  return crypto.createHash('sha256').update(Buffer.of(0x00)).update(data).digest();
+  return crypto.createHash('sha256').update(LEAF_PREFIX).update(data).digest();
 }
 
 /**
@@ -51,7 +52,6 @@ export function hashLeafText(text: string): Buffer {
     ? oneShot('sha256', `\0${text}`, 'buffer')
     : crypto.createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest();
 }
-const LEAF_PREFIX = Buffer.of(0x00);
 
 const CHAIN_INPUT = Buffer.alloc(2 * HASH_SIZE);
 
