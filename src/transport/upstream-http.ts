@@ -1,18 +1,22 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { TextDecoder } from 'node:util';
-import type { Dispatcher } from 'undici';
 import type { HttpUpstreamConfig } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
 import { type Exchange, isLongLived, type Upstream } from '../core/exchange.ts';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import type { Session } from '../session/index.ts';
+import {
+  HeadersTimeoutError,
+  type Http1Controller,
+  type Http1Handler,
+  Http1Pool,
+  type ResponseHeaders,
+} from './http1-pool.ts';
 import { isInitialize, markRpcError, writeHead } from './respond.ts';
 import { SseRewriter } from './sse.ts';
-import { Pool, undiciErrors } from './undici-pool.ts';
 
 // An HTTP upstream: the exchange is forwarded as the same era it arrived in, bytes as they came
-// (no re-serialisation), over a keep-alive pool, on undici's dispatch API (no stream wrapper and
-// no AbortController per call: this is the hot path). Only the headers the protocol defines
+// (no re-serialisation), over the gateway's own keep-alive pool (http1-pool.ts: no stream wrapper
+// and no AbortController per call: this is the hot path). Only the headers the protocol defines
 // travel; the caller's Authorization, cookies and Origin never reach the upstream.
 
 const FORWARDED_REQUEST_HEADERS = [
@@ -46,12 +50,12 @@ export function createHttpUpstream(
 ): Upstream {
   const url = new URL(cfg.url);
   const path = url.pathname + url.search;
-  const pool = new Pool(url.origin, {
+  // Streams (GET, subscriptions/listen, long tool calls) may stay open indefinitely: only the
+  // answer's head has a timeout.
+  const pool = new Http1Pool(url.origin, {
     connections: opts.connections ?? 256,
-    keepAliveTimeout: 30_000,
-    headersTimeout: opts.timeoutMs,
-    // Streams (GET, subscriptions/listen, long tool calls) may stay open indefinitely.
-    bodyTimeout: 0,
+    keepAliveMs: 30_000,
+    headersTimeoutMs: opts.timeoutMs,
   });
   const staticHeaders = Object.entries(cfg.headers).map(([k, v]) => [k.toLowerCase(), v] as const);
 
@@ -83,7 +87,7 @@ export function createHttpUpstream(
     ex: Exchange,
     session: Session,
     status: number,
-    headers: IncomingHttpHeaders,
+    headers: ResponseHeaders,
     out: Record<string, string>,
   ): void {
     if (isInitialize(ex)) {
@@ -117,7 +121,7 @@ export function createHttpUpstream(
     }
     const { res } = ex;
     return new Promise<void>((resolve, reject) => {
-      let controller: Dispatcher.DispatchController | undefined;
+      let controller: Http1Controller | undefined;
       let cancelled: GatewayError | undefined;
       let clientGone = false;
       let streaming = false;
@@ -159,113 +163,117 @@ export function createHttpUpstream(
         else resolve();
       };
 
-      pool.dispatch(
-        { path, method: ex.httpMethod, headers: buildHeaders(ex), body: ex.body ?? null },
-        {
-          onRequestStart(c) {
-            controller = c;
-            if (clientGone) c.abort(new Error('client went away'));
-            else if (cancelled) c.abort(cancelled);
-          },
-          onResponseStart(c, statusCode, headers) {
-            ex.upstreamNs = process.hrtime.bigint();
-            status = statusCode;
-            out = Object.create(null);
-            for (const k of FORWARDED_RESPONSE_HEADERS) {
-              const v = headers[k];
-              if (typeof v === 'string') out[k] = v;
+      const request = { path, method: ex.httpMethod, headers: buildHeaders(ex), body: ex.body ?? null };
+      const handler: Http1Handler = {
+        onHead(statusCode, headers) {
+          ex.upstreamNs = process.hrtime.bigint();
+          status = statusCode;
+          out = Object.create(null);
+          for (const k of FORWARDED_RESPONSE_HEADERS) {
+            const v = headers[k];
+            if (typeof v === 'string') out[k] = v;
+          }
+          if (session) trackSession(ex, session, statusCode, headers, out);
+          if ((out['content-type'] ?? '').startsWith('text/event-stream')) {
+            streaming = true;
+            out['x-accel-buffering'] = 'no';
+            if (outbound)
+              sse = { rewriter: new SseRewriter(rewriteData(outbound)), decoder: new TextDecoder() };
+            writeHead(ex, statusCode, out);
+            res.flushHeaders();
+            // Long-lived streams end with their session and at drain; answers to requests run to their end.
+            if (isLongLived(ex)) {
+              session?.streams.add(handle);
+              ex.ctx.longLived.add(handle);
             }
-            if (session) trackSession(ex, session, statusCode, headers, out);
-            if ((out['content-type'] ?? '').startsWith('text/event-stream')) {
+          } else {
+            // A large JSON answer of known length passes through as it comes: no copy, no wait.
+            const length = Number(headers['content-length']);
+            if (length > SMALL_ANSWER_BYTES && !outbound) {
               streaming = true;
-              out['x-accel-buffering'] = 'no';
-              if (outbound)
-                sse = { rewriter: new SseRewriter(rewriteData(outbound)), decoder: new TextDecoder() };
+              if (statusCode >= 400) ex.outcome = 'error';
+              out['content-length'] = String(length);
               writeHead(ex, statusCode, out);
-              res.flushHeaders();
-              // Long-lived streams end with their session and at drain; answers to requests run to their end.
-              if (isLongLived(ex)) {
-                session?.streams.add(handle);
-                ex.ctx.longLived.add(handle);
-              }
-            } else {
-              // A large JSON answer of known length passes through as it comes: no copy, no wait.
-              const length = Number(headers['content-length']);
-              if (length > SMALL_ANSWER_BYTES && !outbound) {
-                streaming = true;
-                if (statusCode >= 400) ex.outcome = 'error';
-                out['content-length'] = String(length);
-                writeHead(ex, statusCode, out);
-              }
             }
-            if (clientGone) c.abort(new Error('client went away'));
-          },
-          onResponseData(c, chunk) {
-            if (!streaming) {
-              chunks.push(chunk);
-              size += chunk.length;
-              if (size <= SMALL_ANSWER_BYTES || outbound) return;
-              // Past the small size: pass the rest through as it comes (chunked, length unknown).
-              streaming = true;
-              if (status >= 400) ex.outcome = 'error';
-              writeHead(ex, status, out);
-              for (const b of chunks) res.write(b);
-              ex.bytesOut += size;
-              chunks.length = 0;
-              return;
-            }
-            let piece: Buffer | string = chunk;
-            if (sse) {
-              piece = sse.rewriter.push(sse.decoder.decode(chunk, { stream: true }));
-              if (piece.length === 0) return;
-            }
-            ex.bytesOut += piece.length;
-            if (!res.write(piece)) {
-              c.pause();
-              res.once('drain', () => c.resume());
-            }
-          },
-          onResponseEnd() {
-            if (streaming) {
-              res.end();
-              finish();
-              return;
-            }
-            let buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-            let parsed: unknown;
-            if (outbound && size > 0) {
-              const rewritten = rewriteJson(buf, outbound);
-              if (rewritten === undefined) {
-                finish(new GatewayError('CUSTOS_UNMASKABLE', { detail: `server '${name}'` }));
-                return;
-              }
-              buf = rewritten.bytes;
-              parsed = rewritten.msg;
-              size = buf.length;
-            }
-            if (size > 0 && size <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf, parsed);
-            if (status >= 400) ex.outcome = 'error';
-            out['content-length'] = String(size);
-            writeHead(ex, status, out);
-            ex.bytesOut += size;
-            res.end(buf);
-            finish();
-          },
-          onResponseError(_c, err) {
-            if (cancelled) finish(cancelled);
-            else if (clientGone || (streaming && (endedByGateway || ex.ctx.draining))) {
-              // The client left, or the gateway ended a long-lived stream: a normal end.
-              if (!res.writableEnded) res.end();
-              finish();
-            } else if (err instanceof undiciErrors.HeadersTimeoutError) {
-              finish(new GatewayError('CUSTOS_UPSTREAM_TIMEOUT', { detail: `server '${name}'`, cause: err }));
-            } else {
-              const detail = streaming ? `server '${name}' broke off` : `server '${name}'`;
-              finish(new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', { detail, cause: err }));
-            }
-          },
+          }
+          if (clientGone) controller?.abort(new Error('client went away'));
         },
-      );
+        onData(chunk) {
+          if (!streaming) {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size <= SMALL_ANSWER_BYTES || outbound) return;
+            // Past the small size: pass the rest through as it comes (chunked, length unknown).
+            streaming = true;
+            if (status >= 400) ex.outcome = 'error';
+            writeHead(ex, status, out);
+            for (const b of chunks) res.write(b);
+            ex.bytesOut += size;
+            chunks.length = 0;
+            return;
+          }
+          let piece: Buffer | string = chunk;
+          if (sse) {
+            piece = sse.rewriter.push(sse.decoder.decode(chunk, { stream: true }));
+            if (piece.length === 0) return;
+          }
+          ex.bytesOut += piece.length;
+          if (!res.write(piece)) {
+            const c = controller as Http1Controller;
+            c.pause();
+            res.once('drain', () => c.resume());
+          }
+        },
+        onEnd() {
+          if (streaming) {
+            res.end();
+            finish();
+            return;
+          }
+          let buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+          let parsed: unknown;
+          if (outbound && size > 0) {
+            const rewritten = rewriteJson(buf, outbound);
+            if (rewritten === undefined) {
+              finish(new GatewayError('CUSTOS_UNMASKABLE', { detail: `server '${name}'` }));
+              return;
+            }
+            buf = rewritten.bytes;
+            parsed = rewritten.msg;
+            size = buf.length;
+          }
+          if (size > 0 && size <= SMALL_ANSWER_BYTES) inspectSmallAnswer(ex, buf, parsed);
+          if (status >= 400) ex.outcome = 'error';
+          out['content-length'] = String(size);
+          writeHead(ex, status, out);
+          ex.bytesOut += size;
+          res.end(buf);
+          finish();
+        },
+        onError(err) {
+          if (cancelled) finish(cancelled);
+          else if (clientGone || (streaming && (endedByGateway || ex.ctx.draining))) {
+            // The client left, or the gateway ended a long-lived stream: a normal end.
+            if (!res.writableEnded) res.end();
+            finish();
+          } else if (err instanceof HeadersTimeoutError) {
+            finish(new GatewayError('CUSTOS_UPSTREAM_TIMEOUT', { detail: `server '${name}'`, cause: err }));
+          } else {
+            const detail = streaming ? `server '${name}' broke off` : `server '${name}'`;
+            finish(new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', { detail, cause: err }));
+          }
+        },
+      };
+      try {
+        controller = pool.dispatch(request, handler);
+      } catch (err) {
+        // A header that cannot be sent (a control character from a credential, say).
+        const detail = `server '${name}': ${(err as Error).message}`;
+        finish(new GatewayError('CUSTOS_UPSTREAM_UNAVAILABLE', { detail, cause: err }));
+        return;
+      }
+      if (clientGone) controller.abort(new Error('client went away'));
+      else if (cancelled) controller.abort(cancelled);
     });
   }
 
@@ -275,8 +283,7 @@ export function createHttpUpstream(
     try {
       const headers: Record<string, string> = { 'mcp-session-id': id };
       if (session.protocolVersion) headers['mcp-protocol-version'] = session.protocolVersion;
-      const r = await pool.request({ path, method: 'DELETE', headers });
-      await r.body.dump();
+      await pool.request({ path, method: 'DELETE', headers, body: null });
     } catch {
       // Best effort: the upstream may be gone already.
     }
