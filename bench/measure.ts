@@ -5,6 +5,7 @@ import { trackChild } from './child.ts';
 import type { LoadResult } from './load.ts';
 import { readCpuMsOf } from './proc.ts';
 import { type Hop, REPO_ROOT } from './servers.ts';
+import { nearestRank } from './stats.ts';
 
 // One row of the matrix: the load generator in a child process against one path, with the CPU the
 // hop and the upstream spent meanwhile read from /proc before and after.
@@ -167,5 +168,59 @@ export async function measureRow(
     window_calls: result.calls + result.errors,
     total_calls: result.calls + result.uncounted_calls + result.errors,
     load_error: null,
+  };
+}
+
+/** Adds up a figure over rounds; null when any round could not read it. */
+function sumOrNull(values: readonly (number | null)[]): number | null {
+  let sum = 0;
+  for (const v of values) {
+    if (v === null) return null;
+    sum += v;
+  }
+  return sum;
+}
+
+/**
+ * One row out of the same row measured in several rounds (`--rounds`): calls, errors and CPU
+ * added up (so CPU per call is over every round's calls), calls/s and latencies the median
+ * round's (nearest rank). `rounds` keeps each round's hop CPU per call, to show the spread.
+ */
+export function mergeRounds(
+  rounds: readonly LoadRow[],
+): LoadRow & { rounds: number; round_hop_cpu_us: (number | null)[] } {
+  const first = rounds[0];
+  if (!first) throw new Error('mergeRounds: no round');
+  const median = (pick: (r: LoadRow) => number | undefined): number =>
+    nearestRank(
+      rounds
+        .map(pick)
+        .filter((v): v is number => v !== undefined && Number.isFinite(v))
+        .sort((a, b) => a - b),
+      50,
+    );
+  const sum = (pick: (r: LoadRow) => number): number => rounds.reduce((n, r) => n + pick(r), 0);
+  return {
+    ...first,
+    calls: sum((r) => r.calls),
+    errors: sum((r) => r.errors),
+    window_calls: sum((r) => r.window_calls),
+    total_calls: sum((r) => r.total_calls),
+    calls_per_s: median((r) => r.calls_per_s),
+    p50_ms: median((r) => r.p50_ms),
+    p99_ms: median((r) => r.p99_ms),
+    ...(first.p90_ms === undefined ? {} : { p90_ms: median((r) => r.p90_ms) }),
+    ...(first.max_ms === undefined ? {} : { max_ms: median((r) => r.max_ms) }),
+    hop_cpu_ms: sumOrNull(rounds.map((r) => r.hop_cpu_ms)),
+    hop_cpu_run_ms: sumOrNull(rounds.map((r) => r.hop_cpu_run_ms)),
+    upstream_cpu_ms: sumOrNull(rounds.map((r) => r.upstream_cpu_ms)),
+    upstream_cpu_run_ms: sumOrNull(rounds.map((r) => r.upstream_cpu_run_ms)),
+    load_error: rounds.find((r) => r.load_error)?.load_error ?? null,
+    rounds: rounds.length,
+    round_hop_cpu_us: rounds.map((r) =>
+      r.hop_cpu_ms === null || r.window_calls === 0
+        ? null
+        : Math.round((r.hop_cpu_ms * 1000) / r.window_calls),
+    ),
   };
 }

@@ -13,7 +13,7 @@ import {
   measureDiskSync,
   measureIdleRss,
 } from './footprint.ts';
-import { type LoadRow, measureRow } from './measure.ts';
+import { type LoadRow, measureRow, mergeRounds } from './measure.ts';
 import { formatLoadTable, formatTargets, hopCpuUsPerCall } from './report.ts';
 import {
   custosCommand,
@@ -47,6 +47,7 @@ const USAGE = `usage: npm run bench -- [options]
   --full              also the SDK client for the 64 KiB result, and every path on every case
   --idle-sessions N   idle legacy sessions for the RSS figure (default 1000; 0 skips)
   --cold-starts N     cold starts to take the median of (default 5; 0 skips)
+  --rounds N          measure every row N times, the paths of a case in turn each round (default 1)
   --help`;
 
 function fail(message: string): never {
@@ -82,6 +83,7 @@ function parseFlags() {
       full: { type: 'boolean', default: false },
       'idle-sessions': { type: 'string', default: '1000' },
       'cold-starts': { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -110,6 +112,7 @@ function parseFlags() {
     cases,
     idleSessions: Math.floor(numberFlag(values['idle-sessions'], 'idle-sessions', 0, 5000)),
     coldStarts: Math.floor(numberFlag(values['cold-starts'], 'cold-starts', 0, 50)),
+    rounds: Math.floor(numberFlag(values.rounds, 'rounds', 1, 20)),
   };
 }
 
@@ -246,13 +249,14 @@ async function main(): Promise<void> {
     duration_s: flags.timing.durationS,
     warmup_s: flags.timing.warmupS,
     hop_warmup_s: flags.hopWarmupS,
+    rounds: flags.rounds,
     cases: flags.cases.map((c) => c.id),
     paths,
     at: new Date().toISOString(),
   });
   say(
     `bench: ${total} rows: ${flags.cases.length} cases × ${paths.join(', ')}; ` +
-      `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row (work dir ${workDir})`,
+      `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row${flags.rounds > 1 ? `, ${flags.rounds} rounds` : ''} (work dir ${workDir})`,
   );
   if (total === 0)
     say(
@@ -261,17 +265,30 @@ async function main(): Promise<void> {
 
   if (flags.hopWarmupS > 0) await warmHops(flags.cases, paths, hops, upstream.pids, flags);
 
+  // With --rounds, a case's paths take turns round after round, so a drift in the machine's speed
+  // (±30 % over minutes on a shared VM) reaches every path alike instead of whichever ran then.
   const rows: LoadRow[] = [];
+  let done = 0;
   for (const benchCase of flags.cases as BenchCase[]) {
-    for (const path of rowsOf(benchCase)) {
-      const hop = hops.get(path);
-      if (!hop) continue;
-      const row = await measureRow(benchCase, path, hop, upstream.pids, flags.timing);
-      if (row.load_error) keepLogs = true;
-      rows.push(row);
-      record(row);
-      say(progress(rows.length, total, row));
+    const byPath = new Map<PathName, LoadRow[]>();
+    for (let round = 1; round <= flags.rounds; round++) {
+      for (const path of rowsOf(benchCase)) {
+        const hop = hops.get(path);
+        if (!hop) continue;
+        const row = await measureRow(benchCase, path, hop, upstream.pids, flags.timing);
+        if (row.load_error) keepLogs = true;
+        byPath.set(path, [...(byPath.get(path) ?? []), row]);
+        record(flags.rounds > 1 ? { ...row, kind: 'load-round', round } : row);
+        say(`${progress(++done, total * flags.rounds, row)}${flags.rounds > 1 ? ` (round ${round})` : ''}`);
+      }
     }
+    if (flags.rounds === 1) rows.push(...[...byPath.values()].flat());
+    else
+      for (const rounds of byPath.values()) {
+        const merged = mergeRounds(rounds);
+        rows.push(merged);
+        record(merged);
+      }
   }
   for (const [path, hop] of hops) if (path !== 'direct') await hop.child.stop();
 
@@ -308,7 +325,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${formatTargets(rows, { coldStart, idleRss, diskSync })}\n\n`);
   process.stdout.write(
     `Node ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(2)} at start, ` +
-      `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row; whole run ${seconds} s.\n` +
+      `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row${flags.rounds > 1 ? ` × ${flags.rounds} rounds (calls/s and latencies: the median round; hop CPU: over every round)` : ''}; whole run ${seconds} s.\n` +
       `hop CPU = user+system CPU of the proxy process (/proc/PID/stat) over the window ÷ calls in it; ` +
       `calls/s drifts ±25 % between runs, hop CPU ±15 % (docs/bench.md).\n` +
       `wrote ${resultsFile}\n`,
