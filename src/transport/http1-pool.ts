@@ -108,7 +108,6 @@ class Pending implements Http1Controller {
     readonly pool: Http1Pool,
     readonly head: string,
     readonly body: Buffer | null,
-    readonly noBody: boolean,
     readonly handler: Http1Handler,
     timeoutMs: number,
   ) {
@@ -307,7 +306,7 @@ class Conn {
       }
       return rest;
     }
-    if (!this.frame(req, code, status[1] === '1', headers)) return undefined;
+    if (!this.frame(code, status[1] === '1', headers)) return undefined;
     req.headed = true;
     req.handler.onHead(code, headers);
     if (req.done) return undefined;
@@ -319,7 +318,7 @@ class Conn {
   }
 
   /** RFC 9112 §6.3: how the body is delimited, and whether the connection outlives it. */
-  private frame(req: Pending, status: number, http11: boolean, headers: ResponseHeaders): boolean {
+  private frame(status: number, http11: boolean, headers: ResponseHeaders): boolean {
     const connection = headers.connection?.toLowerCase();
     this.reusable =
       this.reusable && http11 && (connection === undefined || !/(?:^|,)\s*close\s*(?:,|$)/.test(connection));
@@ -330,7 +329,7 @@ class Conn {
     }
     const te = headers['transfer-encoding'];
     const cl = headers['content-length'];
-    if (req.noBody || status === 204 || status === 304) {
+    if (status === 204 || status === 304) {
       this.mode = 'none';
       return true;
     }
@@ -495,7 +494,7 @@ export class Http1Pool {
     if (req.body) head += `content-length: ${req.body.length}\r\n`;
     else if (req.method === 'POST') head += 'content-length: 0\r\n';
     head += '\r\n';
-    const p = new Pending(this, head, req.body, false, handler, this.opts.headersTimeoutMs);
+    const p = new Pending(this, head, req.body, handler, this.opts.headersTimeoutMs);
     if (this.closed) {
       this.fail(p, new UpstreamSocketError('the upstream pool is closed'));
       return p;
