@@ -273,30 +273,19 @@ class Conn {
     }
     this.headBuf = null;
     const rest = buf.subarray(end + 4);
-    const lines = buf.toString('latin1', 0, end).split('\r\n');
-    const status = STATUS_LINE.exec(lines[0] as string);
+    const text = buf.toString('latin1', 0, end);
+    let eol = text.indexOf('\r\n');
+    if (eol === -1) eol = text.length;
+    const status = STATUS_LINE.exec(text.slice(0, eol));
     if (!status) {
       this.protocolError('the answer has no valid HTTP/1.x status line');
       return undefined;
     }
     const code = Number(status[2]);
-    const headers: ResponseHeaders = Object.create(null);
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!TOKEN.test(name)) {
-        this.protocolError('the answer has a malformed header line');
-        return undefined;
-      }
-      const value = line.slice(colon + 1).trim();
-      if (BAD_VALUE.test(value)) {
-        this.protocolError('the answer has a header value with a control character');
-        return undefined;
-      }
-      const key = name.toLowerCase();
-      const prev = headers[key];
-      headers[key] = prev === undefined ? value : `${prev}, ${value}`;
+    const headers = parseHeaderLines(text, eol + 2);
+    if (typeof headers === 'string') {
+      this.protocolError(headers);
+      return undefined;
     }
     if (code < 200) {
       // 100 Continue and 103 Early Hints come before the answer; nothing asked to switch protocols.
@@ -442,6 +431,45 @@ class Conn {
       }
     }
   }
+}
+
+/** tchar (RFC 9110 §5.6.2), by character code. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TCHAR[c.charCodeAt(0)] = 1;
+
+/**
+ * The header lines of `text` from `pos` (CRLF-separated, no final CRLF): names lower-cased,
+ * values without their surrounding spaces and tabs, repeats joined by ", ". A string says what is
+ * wrong: a name that is not a token (a space before the colon, a folded line), or a control
+ * character other than a tab in a value.
+ */
+function parseHeaderLines(text: string, pos: number): ResponseHeaders | string {
+  const headers: ResponseHeaders = Object.create(null);
+  while (pos < text.length) {
+    let next = text.indexOf('\r\n', pos);
+    if (next === -1) next = text.length;
+    const colon = text.indexOf(':', pos);
+    if (colon <= pos || colon > next) return 'the answer has a malformed header line';
+    for (let i = pos; i < colon; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 127 || TCHAR[c] === 0) return 'the answer has a malformed header line';
+    }
+    let from = colon + 1;
+    let to = next;
+    while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+    while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 32 && c !== 9) || c === 127) return 'the answer has a header value with a control character';
+    }
+    const key = text.slice(pos, colon).toLowerCase();
+    const value = text.slice(from, to);
+    const prev = headers[key];
+    headers[key] = prev === undefined ? value : `${prev}, ${value}`;
+    pos = next + 2;
+  }
+  return headers;
 }
 
 /** A keep-alive pool of HTTP/1.1 connections to one origin. */

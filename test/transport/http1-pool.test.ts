@@ -159,7 +159,9 @@ test('a Content-Length answer; the request is framed by the pool; the connection
   const seen: Received[] = [];
   const s = await scripted((r) => {
     seen.push(r);
-    r.socket.write(ok(`{"n":${seen.length}}`, 'mcp-session-id: abc\r\nX-Twice: a\r\nx-twice: b\r\n'));
+    r.socket.write(
+      ok(`{"n":${seen.length}}`, 'mcp-session-id: abc\r\nX-Twice: a\r\nx-twice:\tb \r\nx-empty:\r\n'),
+    );
   });
   const p = pool(s.origin);
   const a = await send(p, { headers: { 'content-type': 'application/json', 'mcp-session-id': 's1' } });
@@ -169,6 +171,8 @@ test('a Content-Length answer; the request is framed by the pool; the connection
   assert.equal(a.body, '{"n":1}');
   assert.equal(a.headers['mcp-session-id'], 'abc');
   assert.equal(a.headers['x-twice'], 'a, b');
+  assert.equal(a.headers['x-empty'], '');
+  assert.equal(Object.getPrototypeOf(a.headers), null);
   assert.equal(b.body, '{"n":2}');
   assert.equal(s.conns, 1, 'one connection for both');
   const [first, second] = seen as [Received, Received];
@@ -276,6 +280,10 @@ const malformed: [string, string][] = [
   ['a folded header', 'HTTP/1.1 200 OK\r\nx-a: 1\r\n  2\r\ncontent-length: 0\r\n\r\n'],
   ['a lone LF inside a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\n2\r\ncontent-length: 0\r\n\r\n'],
   ['a NUL in a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\x002\r\ncontent-length: 0\r\n\r\n'],
+  ['a control character in a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\x1b[2J\r\ncontent-length: 0\r\n\r\n'],
+  ['a lone CR inside a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\r2\r\ncontent-length: 0\r\n\r\n'],
+  ['a header line without a colon', 'HTTP/1.1 200 OK\r\nx-a 1\r\ncontent-length: 0\r\n\r\n'],
+  ['a header with an empty name', 'HTTP/1.1 200 OK\r\n: 1\r\ncontent-length: 0\r\n\r\n'],
   [
     'a chunk size that is not hex',
     'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n',
