@@ -40,7 +40,7 @@ const DISK_SYNCS = 300;
 const USAGE = `usage: npm run bench -- [options]
   --duration S        measured window per row, seconds (default 5)
   --warmup S          uncounted warm-up per row, seconds (default 1)
-  --hop-warmup S      load on each path before its first row, seconds (default 8; half for the 64 KiB result; 0 skips)
+  --hop-warmup S      load on each path before its first row, in two waves of new sessions, seconds (default 8; half for the 64 KiB result; 0 skips)
   --timeout S         per-call timeout, seconds (default 10)
   --only PATHS        direct, nginx, node, custos, custos-auth, custos-mask, custos-memory, comma-separated (default all)
   --case IDS          case id prefixes, comma-separated, e.g. echo-raw,customer-raw-16 (default all)
