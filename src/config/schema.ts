@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditConfigSchema, serverAuditSchema } from '../audit/config.ts';
+import { BAD_HEADER_VALUE, HTTP_TOKEN, POOL_FRAMED_HEADERS } from '../core/http-header.ts';
 import { maskingConfigSchema, serverMaskingSchema } from '../masking/config.ts';
 
 // One schema for the whole file (docs/config.md). `strict` everywhere: an unknown key is an
@@ -9,7 +10,7 @@ const serverName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a lowercase name of letters, digits, "-" or "_" (max 63)');
 
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
+const headerName = z.string().regex(HTTP_TOKEN, 'an HTTP header name');
 
 const positiveInt = z.int().positive();
 
@@ -75,27 +76,16 @@ const credentials = z
     error: 'exactly one of "file", "env" or "tokenExchange"',
   });
 
-/** Framed by the upstream pool itself: not configurable. */
-const POOL_HEADERS = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'expect',
-  'te',
-  'trailer',
-  'proxy-connection',
-]);
-
 const httpUpstream = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
   headers: z
-    .record(headerName, z.string().regex(/^[^\0\r\n]*$/, 'a header value without CR, LF or NUL'))
+    .record(
+      headerName,
+      z.string().refine((v) => !BAD_HEADER_VALUE.test(v), 'a header value without CR, LF or NUL'),
+    )
     .superRefine((headers, ctx) => {
       for (const name in headers) {
-        if (POOL_HEADERS.has(name.toLowerCase()))
+        if (POOL_FRAMED_HEADERS.has(name.toLowerCase()))
           ctx.addIssue({
             code: 'custom',
             path: [name],

@@ -1,5 +1,6 @@
 import { type Config, ConfigError } from '../config/index.ts';
 import type { Exchange } from '../core/exchange.ts';
+import { BAD_HEADER_VALUE } from '../core/http-header.ts';
 import { log } from '../core/log.ts';
 import { credentialUnavailable } from './credential-error.ts';
 import { createCredentialSource } from './source.ts';
@@ -13,7 +14,6 @@ export type { ServerCredential };
 // and the client never sees it.
 
 /** A header value may not contain CR, LF or NUL (RFC 9110 §5.5); a secret that does would split the request. */
-const BAD_HEADER_VALUE = /[\0\r\n]/;
 
 /** Builds every configured server's credential at boot. A missing secret does not stop the gateway: its calls answer 502. */
 export function buildServerCredentials(

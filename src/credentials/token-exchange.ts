@@ -1,5 +1,6 @@
 import type { Agent, request } from 'undici';
 import type { CredentialsConfig } from '../config/index.ts';
+import { BAD_HEADER_VALUE } from '../core/http-header.ts';
 import { credentialUnavailable } from './credential-error.ts';
 import { createFileSource } from './file-source.ts';
 import type { CredentialSource, CredentialSourceOptions, CredentialStatus } from './types.ts';
@@ -156,7 +157,7 @@ export function createTokenExchangeSource(
     }
     const token = json?.access_token;
     // A token with a line break would split the upstream's header: refuse it here.
-    if (typeof token !== 'string' || token === '' || /[\0\r\n]/.test(token)) {
+    if (typeof token !== 'string' || token === '' || BAD_HEADER_VALUE.test(token)) {
       throw fail('token endpoint answer has no usable access_token');
     }
     const expiresIn = json?.expires_in;

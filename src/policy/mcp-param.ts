@@ -1,3 +1,5 @@
+import { HTTP_TOKEN } from '../core/http-header.ts';
+
 // MCP 2026-07-28 `x-mcp-header` / `Mcp-Param-{Name}` (basic/transports/streamable-http, "Custom
 // Headers from Tool Parameters"; server/tools): a tool may ask clients to mirror an argument into
 // a header, so intermediaries can route on it. The body stays the truth the policy judges; the
@@ -23,7 +25,6 @@ export interface ParamHeader {
 /** Lower-cased header suffix (`region` for Mcp-Param-Region) → the parameter it mirrors. */
 export type ParamHeaderMap = Readonly<Record<string, ParamHeader>>;
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PRIMITIVE = new Set(['string', 'integer', 'boolean']);
 const MAX_DEPTH = 32;
 export const PARAM_PREFIX = 'mcp-param-';
@@ -58,7 +59,7 @@ export function paramHeadersOf(inputSchema: unknown): ParamHeaderMap | null {
       if (typeof name === 'string') {
         const type = primitiveType(prop);
         const lower = name.toLowerCase();
-        if (name !== '' && TOKEN.test(name) && type !== undefined) {
+        if (name !== '' && HTTP_TOKEN.test(name) && type !== undefined) {
           if (Object.hasOwn(out, lower)) dupes.add(lower);
           else out[lower] = { path: [...path, key], type };
         }

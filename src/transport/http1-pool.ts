@@ -1,5 +1,6 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { BAD_HEADER_VALUE, HTTP_TOKEN, POOL_FRAMED_HEADERS } from '../core/http-header.ts';
 
 // The gateway's HTTP/1.1 client for its upstreams: a keep-alive pool of plain sockets (TLS for
 // https:), one request at a time per connection, the answer's framing read here. It does what
@@ -73,23 +74,8 @@ const MAX_CHUNK_LINE = 4096;
 /** How often timeouts and idle connections are looked at: a timeout fires up to this late. */
 const TICK_MS = 250;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\0\r\n]/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\0\r\n]*)?$/;
 const DIGITS = /^\d{1,15}$/;
-/** The pool frames the request itself; these may not come from the caller. */
-const RESERVED = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'expect',
-  'te',
-  'trailer',
-  'proxy-connection',
-]);
 
 const CR = 13;
 const LF = 10;
@@ -513,9 +499,9 @@ export class Http1Pool {
     let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
     for (const name in req.headers) {
       const value = req.headers[name] as string;
-      if (!TOKEN.test(name) || RESERVED.has(name.toLowerCase()))
+      if (!HTTP_TOKEN.test(name) || POOL_FRAMED_HEADERS.has(name.toLowerCase()))
         throw new TypeError(`the header "${name.slice(0, 40)}" cannot be sent upstream`);
-      if (BAD_VALUE.test(value))
+      if (BAD_HEADER_VALUE.test(value))
         throw new TypeError(`the header "${name}" has a control character in its value`);
       head += `${name}: ${value}\r\n`;
     }
