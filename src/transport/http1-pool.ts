@@ -164,21 +164,22 @@ class Conn {
       this.pool.complete(req);
       return;
     }
-    this.pool.forget(this);
-    if (req && !req.done) {
-      const code = (err as NodeJS.ErrnoException | undefined)?.code;
-      const message = req.headed
-        ? 'the upstream broke off its answer'
-        : err
-          ? `the connection to the upstream failed${code ? ` (${code})` : ''}`
-          : 'the upstream closed the connection without answering';
-      this.pool.fail(req, new UpstreamSocketError(message, err ? { cause: err } : undefined));
+    if (!req || req.done) {
+      this.pool.forget(this);
+      return;
     }
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const message = req.headed
+      ? 'the upstream broke off its answer'
+      : err
+        ? `the connection to the upstream failed${code ? ` (${code})` : ''}`
+        : 'the upstream closed the connection without answering';
+    // fail() closes and forgets the connection too.
+    this.pool.fail(req, new UpstreamSocketError(message, err ? { cause: err } : undefined));
   }
 
   private protocolError(message: string): void {
     const req = this.req;
-    this.reusable = false;
     if (req && !req.done) this.pool.fail(req, new UpstreamProtocolError(message));
     else this.pool.forget(this);
   }
@@ -187,7 +188,6 @@ class Conn {
     const req = this.req;
     if (!req || req.done) {
       // Bytes nobody asked for: the connection cannot be trusted to frame the next answer.
-      this.socket.destroy();
       this.pool.forget(this);
       return;
     }
@@ -601,10 +601,6 @@ export class Http1Pool {
   /** A connection that is gone (closed, failed or destroyed). */
   forget(conn: Conn): void {
     conn.socket.destroy();
-    this.forgetQuietly(conn);
-  }
-
-  private forgetQuietly(conn: Conn): void {
     const wasBusy = this.busy.delete(conn);
     const i = this.idle.indexOf(conn);
     if (i !== -1) this.idle.splice(i, 1);
