@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { Http1Pool } from '../src/transport/http1-pool.ts';
+import { nearestRank } from './stats.ts';
 
 if (process.argv[2] === '--answer') {
   // The child: answers every POST with a small JSON-RPC result, as an MCP server would.
@@ -100,10 +101,11 @@ if (process.argv[2] === '--answer') {
     return { perS: (n * 1000) / (performance.now() - t0), cpuUs: (cpu.user + cpu.system) / n };
   }
 
-  const median = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.floor((s.length - 1) / 2)] as number;
-  };
+  const median = (xs: number[]): number =>
+    nearestRank(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
 
   console.log(`upstream client, ${rounds} alternating rounds of ${seconds} s each (node ${process.version})`);
   for (const inFlight of [1, 16]) {
