@@ -22,6 +22,8 @@ if (process.argv[2] === '--answer') {
     });
   });
   server.listen(0, '127.0.0.1', () => process.send?.((server.address() as AddressInfo).port));
+  // Ends with its parent, however the parent ends.
+  process.on('disconnect', () => process.exit(0));
 } else {
   const seconds = Number(process.argv[2] ?? 4);
   const rounds = Number(process.argv[3] ?? 3);
