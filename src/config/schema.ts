@@ -170,8 +170,10 @@ export const configSchema = z
         maxBodyBytes: positiveInt.default(4 * 1024 * 1024),
         allowedOrigins: z.array(z.string()).default([]),
         allowedHosts: z.array(z.string().min(1)).default([]),
+        /** MCP routes are read by the gateway's own HTTP/1.1 server (docs/architecture.md); false: node:http only. */
+        ownHttpServer: z.boolean().default(true),
       })
-      .default({ maxBodyBytes: 4 * 1024 * 1024, allowedOrigins: [], allowedHosts: [] }),
+      .default({ maxBodyBytes: 4 * 1024 * 1024, allowedOrigins: [], allowedHosts: [], ownHttpServer: true }),
     limits: z
       .strictObject({
         sessions: positiveInt.default(10_000),

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { GatewayApprovals } from '../approval/types.ts';
 import type { AuditSink } from '../audit/sink.ts';
 import type { Config } from '../config/index.ts';
@@ -70,12 +70,42 @@ export interface ApprovalNeed {
   readonly args: unknown;
 }
 
+/**
+ * The request as the steps see it: node:http's IncomingMessage, or the gateway's own server's
+ * FastRequest (src/transport/http1-server.ts), whose body is already read.
+ */
+export interface IngressRequest {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: { readonly remoteAddress?: string | undefined };
+}
+
+type Done = (err?: Error | null) => void;
+
+/** What the steps and transports use of a response: node:http's ServerResponse, or FastResponse. */
+export interface IngressResponse {
+  statusCode: number;
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+  setHeader(name: string, value: OutgoingHttpHeader): this;
+  writeHead(status: number, headers?: OutgoingHttpHeaders): this;
+  flushHeaders(): void;
+  write(chunk: string | Uint8Array, cb?: Done): boolean;
+  end(cb?: () => void): this;
+  end(chunk: string | Uint8Array, cb?: () => void): this;
+  destroy(error?: Error): this;
+  once(event: 'close' | 'drain' | 'finish', listener: () => void): this;
+  off(event: 'close' | 'drain' | 'finish', listener: () => void): this;
+}
+
 /** One exchange: an HTTP request carrying JSON-RPC message(s) and everything sent back for it. */
 export interface Exchange {
   readonly id: string;
   readonly ctx: GatewayContext;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: IngressRequest;
+  readonly res: IngressResponse;
   readonly receivedAt: number; // ms since epoch
   readonly startedNs: bigint;
   readonly upstream: Upstream;

@@ -20,7 +20,7 @@ import { maskingConfigSchema } from '../masking/config.ts';
 import { loadHmacKey } from '../masking/keys.ts';
 import { openConnection, type Store } from '../store/index.ts';
 import { errorBody, REQUEST_ID_HEADER } from '../transport/respond.ts';
-import { type AuditedResponse, ResponseCapture } from './audited-response.ts';
+import { type CapturingResponse, ResponseCapture } from './audited-response.ts';
 
 // The gateway's side of the audit trail (issue 7): what an exchange's event says, the recording of
 // its bytes, and the rule that its answer is released only once the event is durable. The writer
@@ -152,7 +152,7 @@ export function startRetention(config: Readonly<Config>, sink: AuditSink): NodeJ
 
 /** Starts recording what is sent back for a routed exchange; its end waits for the event. */
 export function attachCapture(ex: Exchange): void {
-  const res = ex.res as AuditedResponse;
+  const res = ex.res as CapturingResponse;
   const capture: ResponseCapture = new ResponseCapture(
     ex.startedNs,
     ex.ctx.config.audit.maxRecordingBytes,
@@ -174,7 +174,7 @@ export function auditStep(ex: Exchange): void {
   }
   ex.forwardedNs = process.hrtime.bigint();
   // An SSE answer is held at the response to the last of these requests.
-  const c = (ex.res as AuditedResponse).capture;
+  const c = (ex.res as CapturingResponse).capture;
   if (c) {
     const ids: string[] = [];
     for (const m of ex.messages)
@@ -198,7 +198,7 @@ export function auditStep(ex: Exchange): void {
 
 /** Waits for the exchange's event: submitted at the answer's end, or now when there was none. */
 export async function settleExchange(ex: Exchange): Promise<void> {
-  const c = (ex.res as AuditedResponse).capture;
+  const c = (ex.res as CapturingResponse).capture;
   if (!c) return;
   if (!c.committed && !c.ending) {
     // No answer was completed (the client went away, the connection was cut): still an exchange.
@@ -221,7 +221,7 @@ function submitExchange(ex: Exchange, c: ResponseCapture): Promise<void> {
   return ex.ctx.audit.submit(exchangeSubmission(ex));
 }
 
-function refuseUnrecorded(ex: Exchange, err: unknown, res: AuditedResponse): 'serve' | 'refuse' {
+function refuseUnrecorded(ex: Exchange, err: unknown, res: CapturingResponse): 'serve' | 'refuse' {
   const serve = ex.ctx.config.audit.onStoreFailure === 'serve';
   log(
     'error',
@@ -343,7 +343,7 @@ function recordedHeaders(ex: Exchange): Record<string, string> {
 }
 
 function exchangeSubmission(ex: Exchange): { facts: ExchangeFacts; recording: CapturedRecording } {
-  const c = (ex.res as AuditedResponse).capture as ResponseCapture;
+  const c = (ex.res as CapturingResponse).capture as ResponseCapture;
   // Duplicates and all: the writer's subject set drops them once sorted, as bytes (a Set of a
   // 75 KB answer's ~2,000 hex strings cost ~0.2 ms per call).
   const subjects: string[] = [];

@@ -1,5 +1,7 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
+import type { IngressResponse } from '../core/exchange.ts';
+import { FastResponse } from '../transport/http1-server.ts';
 
 // Every byte an MCP exchange sends back goes through here, whichever transport wrote it: it is
 // recorded for the audit trail, and the answer is held back at the last moment before the client
@@ -58,7 +60,7 @@ export class ResponseCapture {
      * The event could not be made durable: answer with an error (or cut an answer under way) and
      * say 'refuse', or say 'serve' to let the held answer go (onStoreFailure: serve).
      */
-    readonly onCommitFailed: (err: unknown, res: AuditedResponse) => 'serve' | 'refuse',
+    readonly onCommitFailed: (err: unknown, res: CapturingResponse) => 'serve' | 'refuse',
   ) {}
 
   frame(chunk: Chunk): void {
@@ -113,98 +115,125 @@ export class ResponseCapture {
   }
 }
 
-export class AuditedResponse extends ServerResponse<IncomingMessage> {
-  /** Set for MCP exchanges (routed to a server); other routes are neither recorded nor held. */
-  capture: ResponseCapture | undefined = undefined;
+/** What a response must offer to be recorded and held back: node's ServerResponse, or FastResponse. */
+interface ResponseBase {
+  writeHead(status: number, ...rest: Args): unknown;
+  write(...args: Args): boolean;
+  end(...args: Args): unknown;
+  flushHeaders(): void;
+  readonly destroyed: boolean;
+  statusCode: number;
+}
 
-  override writeHead(status: number, ...rest: Args): this {
-    const c = this.capture;
-    if (!c || c.released) return super.writeHead(status, ...rest);
-    const headers = (typeof rest[0] === 'string' ? rest[1] : rest[0]) as OutgoingHttpHeaders | undefined;
-    c.status = status;
-    c.contentType = null;
-    c.contentLength = undefined;
-    if (headers && !Array.isArray(headers)) {
-      const ct = headers['content-type'];
-      if (ct !== undefined) c.contentType = String(ct);
-      const cl = headers['content-length'];
-      if (cl !== undefined) c.contentLength = Number(cl);
-    }
-    c.head = [status, rest];
-    this.statusCode = status;
-    return this;
-  }
+/** A response whose bytes are recorded and held back for its exchange (set by attachCapture). */
+export interface CapturingResponse extends IngressResponse {
+  capture: ResponseCapture | undefined;
+}
 
-  override flushHeaders(): void {
-    this.#flushHead();
-    super.flushHeaders();
-  }
-
-  override write(chunk: Args[0], encoding?: Args[0], cb?: Args[0]): boolean {
-    const c = this.capture;
-    if (!c || c.released) return super.write(chunk, encoding, cb);
-    if (c.ending) return false;
-    c.frame(chunk as Chunk);
-    if (c.holding || c.completes(chunk as Chunk)) {
-      c.held.push(chunk as Chunk);
-      if (!c.holding) {
-        c.holding = true;
-        // An SSE answer's response is out of the upstream: its event can be committed now,
-        // whether or not the upstream closes the stream at once.
-        if (c.contentLength === undefined) this.#commit(c);
+// biome-ignore lint/suspicious/noExplicitAny: a mixin's constructor takes whatever its base takes
+function withCapture<B extends new (...args: any[]) => ResponseBase>(Base: B) {
+  class Captured extends Base {
+    /** Set for MCP exchanges (routed to a server); other routes are neither recorded nor held. */
+    capture: ResponseCapture | undefined = undefined;
+    override writeHead(status: number, ...rest: Args): this {
+      const c = this.capture;
+      if (!c || c.released) return super.writeHead(status, ...rest) as this;
+      const headers = (typeof rest[0] === 'string' ? rest[1] : rest[0]) as OutgoingHttpHeaders | undefined;
+      c.status = status;
+      c.contentType = null;
+      c.contentLength = undefined;
+      if (headers && !Array.isArray(headers)) {
+        const ct = headers['content-type'];
+        if (ct !== undefined) c.contentType = String(ct);
+        const cl = headers['content-length'];
+        if (cl !== undefined) c.contentLength = Number(cl);
       }
-      const done = typeof encoding === 'function' ? encoding : cb;
-      if (typeof done === 'function') queueMicrotask(() => done());
-      return true;
+      c.head = [status, rest];
+      this.statusCode = status;
+      return this;
     }
-    this.#flushHead();
-    return super.write(chunk, encoding, cb);
-  }
 
-  override end(chunk?: Args[0], encoding?: Args[0], cb?: Args[0]): this {
-    const c = this.capture;
-    if (!c || c.released) return super.end(chunk, encoding, cb);
-    if (c.ending) return this;
-    if (typeof chunk !== 'function' && chunk !== undefined && chunk !== null) c.frame(chunk as Chunk);
-    c.ending = true;
-    c.endArgs = [chunk, encoding, cb];
-    if (!c.committed) this.#commit(c);
-    return this;
-  }
+    override flushHeaders(): void {
+      this.#flushHead();
+      super.flushHeaders();
+    }
 
-  #commit(c: ResponseCapture): void {
-    c.committed = c.commit().then(
-      () => this.#release(c),
-      (err: unknown) => {
-        // From here on writes pass straight through: the failure handler answers with an error
-        // (or cuts the connection when the answer had begun), unless configured to serve anyway.
-        c.released = true;
-        if (c.onCommitFailed(err, this) === 'serve') this.#release(c);
-      },
-    );
-  }
+    override write(chunk: Args[0], encoding?: Args[0], cb?: Args[0]): boolean {
+      const c = this.capture;
+      if (!c || c.released) return super.write(chunk, encoding, cb);
+      if (c.ending) return false;
+      c.frame(chunk as Chunk);
+      if (c.holding || c.completes(chunk as Chunk)) {
+        c.held.push(chunk as Chunk);
+        if (!c.holding) {
+          c.holding = true;
+          // An SSE answer's response is out of the upstream: its event can be committed now,
+          // whether or not the upstream closes the stream at once.
+          if (c.contentLength === undefined) this.#commit(c);
+        }
+        const done = typeof encoding === 'function' ? encoding : cb;
+        if (typeof done === 'function') queueMicrotask(() => done());
+        return true;
+      }
+      this.#flushHead();
+      return super.write(chunk, encoding, cb);
+    }
 
-  /** The event is durable (or the answer is served regardless): let everything held go. */
-  #release(c: ResponseCapture): void {
-    c.released = true;
-    if (this.destroyed) return;
-    this.#flushHead();
-    for (const chunk of c.held.splice(0)) super.write(chunk);
-    if (c.endArgs) {
-      const [chunk, encoding, cb] = c.endArgs;
-      super.end(chunk, encoding, cb as Callback | undefined);
+    override end(chunk?: Args[0], encoding?: Args[0], cb?: Args[0]): this {
+      const c = this.capture;
+      if (!c || c.released) return super.end(chunk, encoding, cb) as this;
+      if (c.ending) return this;
+      if (typeof chunk !== 'function' && chunk !== undefined && chunk !== null) c.frame(chunk as Chunk);
+      c.ending = true;
+      c.endArgs = [chunk, encoding, cb];
+      if (!c.committed) this.#commit(c);
+      return this;
+    }
+
+    #commit(c: ResponseCapture): void {
+      c.committed = c.commit().then(
+        () => this.#release(c),
+        (err: unknown) => {
+          // From here on writes pass straight through: the failure handler answers with an error
+          // (or cuts the connection when the answer had begun), unless configured to serve anyway.
+          c.released = true;
+          if (c.onCommitFailed(err, this as unknown as CapturingResponse) === 'serve') this.#release(c);
+        },
+      );
+    }
+
+    /** The event is durable (or the answer is served regardless): let everything held go. */
+    #release(c: ResponseCapture): void {
+      c.released = true;
+      if (this.destroyed) return;
+      this.#flushHead();
+      for (const chunk of c.held.splice(0)) super.write(chunk);
+      if (c.endArgs) {
+        const [chunk, encoding, cb] = c.endArgs;
+        super.end(chunk, encoding, cb as Callback | undefined);
+      }
+    }
+
+    /** Sends the head kept back, if any. */
+    #flushHead(): void {
+      const c = this.capture;
+      if (c?.head) {
+        const [status, rest] = c.head;
+        c.head = undefined;
+        super.writeHead(status, ...rest) as this;
+      }
     }
   }
 
-  /** Sends the head kept back, if any. */
-  #flushHead(): void {
-    const c = this.capture;
-    if (c?.head) {
-      const [status, rest] = c.head;
-      c.head = undefined;
-      super.writeHead(status, ...rest);
-    }
-  }
+  // Declared as a property in Node's types but a getter at run time: overridden on the prototype.
+  const baseWritableEnded = inheritedGetter(Base.prototype, 'writableEnded');
+  Object.defineProperty(Captured.prototype, 'writableEnded', {
+    configurable: true,
+    get(this: Captured): boolean {
+      return this.capture?.ending === true || baseWritableEnded.call(this);
+    },
+  });
+  return Captured;
 }
 
 /** Node's own `writableEnded` getter (OutgoingMessage.prototype), found once. */
@@ -213,14 +242,10 @@ function inheritedGetter(proto: object, name: string): (this: unknown) => boolea
     const d = Object.getOwnPropertyDescriptor(p, name);
     if (d?.get) return d.get as (this: unknown) => boolean;
   }
-  throw new Error(`no ${name} getter on ServerResponse`);
+  throw new Error(`no ${name} getter on the response class`);
 }
 
-// Declared as a property in Node's types but a getter at run time: overridden on the prototype.
-const nodeWritableEnded = inheritedGetter(ServerResponse.prototype, 'writableEnded');
-Object.defineProperty(AuditedResponse.prototype, 'writableEnded', {
-  configurable: true,
-  get(this: AuditedResponse): boolean {
-    return this.capture?.ending === true || nodeWritableEnded.call(this);
-  },
-});
+/** node:http's response, recorded. */
+export const AuditedResponse = withCapture(ServerResponse<IncomingMessage>);
+/** The gateway's own server's response (src/transport/http1-server.ts), recorded. */
+export const AuditedFastResponse = withCapture(FastResponse);

@@ -2,19 +2,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.ts';
 import { GatewayError } from '../core/errors.ts';
-import type { Exchange, GatewayContext, Upstream } from '../core/exchange.ts';
+import type {
+  Exchange,
+  GatewayContext,
+  IngressRequest,
+  IngressResponse,
+  Upstream,
+} from '../core/exchange.ts';
 import { LiveSet } from '../core/live-set.ts';
 import { uuidv7 } from '../core/uuid7.ts';
 import { buildServerCredentials } from '../credentials/step.ts';
 import { SessionTable } from '../session/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
+import { attachFastIngress, type FastIngress, FastRequest } from '../transport/http1-server.ts';
 import { compileHostCheck, compileOriginCheck } from '../transport/ingress.ts';
 import { answerError } from '../transport/respond.ts';
 import { createHttpUpstream } from '../transport/upstream-http.ts';
 import { createStdioUpstream, ProcessBudget } from '../transport/upstream-stdio.ts';
 import { buildApprovals, buildServerPins } from './approvals.ts';
 import { attachCapture, auditAdminParts, resolveAudit, startAuditSink, startRetention } from './audit.ts';
-import { AuditedResponse } from './audited-response.ts';
+import { AuditedFastResponse, AuditedResponse } from './audited-response.ts';
 import { buildAuth } from './auth.ts';
 import { runExchange } from './pipeline.ts';
 
@@ -88,10 +95,10 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   const ready = new Promise<void>((r) => {
     markReady = r;
   });
-  let onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  let onRequest = (req: IngressRequest, res: IngressResponse): void => {
     void ready.then(() => onRequest(req, res));
   };
-  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+  const serve = (req: IngressRequest, res: IngressResponse): void => {
     const p = handle(ctx, req, res, exchanges, extraRoute);
     if (p) {
       const entry = inflight.add(p);
@@ -106,6 +113,22 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
+  // The MCP routes' requests are read by the gateway's own server first (src/transport/http1-server.ts).
+  const fast: FastIngress | undefined = config.ingress.ownHttpServer
+    ? attachFastIngress(
+        server,
+        {
+          accepts: (path) => path.startsWith(ROUTE_PREFIX),
+          maxHeadBytes: 32 * 1024,
+          maxBodyBytes: config.ingress.maxBodyBytes,
+          keepAliveMs: server.keepAliveTimeout,
+          headersTimeoutMs: server.headersTimeout,
+          requestTimeoutMs: server.requestTimeout,
+          Response: AuditedFastResponse,
+        },
+        (req, res) => onRequest(req, res),
+      )
+    : undefined;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -160,12 +183,14 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       ctx.draining = true;
       server.close();
       server.closeIdleConnections();
+      fast?.closeIdleConnections();
       // Long-lived streams carry no request that could finish: end them cleanly now.
       for (const s of [...ctx.longLived]) s.end();
       const deadline = new Promise<void>((r) => setTimeout(r, config.limits.drainSeconds * 1000).unref());
       await Promise.race([Promise.allSettled([...inflight]), deadline]);
       sessions.closeAll();
       server.closeAllConnections();
+      fast?.closeAllConnections();
       await Promise.allSettled([...upstreams.values()].map((u) => u.close()));
       auth.close();
       for (const c of ctx.credentials.values()) c.close();
@@ -185,8 +210,8 @@ const ALLOWED_METHODS = 'GET, POST, DELETE';
 
 function handle(
   ctx: GatewayContext,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngressRequest,
+  res: IngressResponse,
   exchanges: LiveSet<Exchange>,
   extraRoute: (
     path: string,
@@ -201,14 +226,15 @@ function handle(
       .end(ctx.draining ? 'draining' : 'ok');
     return undefined;
   }
-  if (!path.startsWith(ROUTE_PREFIX)) {
+  // The gateway's own server takes MCP routes only; every other route is node:http's.
+  if (!path.startsWith(ROUTE_PREFIX) && !(req instanceof FastRequest)) {
     const extra = extraRoute(path);
     if (extra) {
       if (!ctx.allowHost(req.headers.host)) {
         res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: Host not allowed');
         return undefined;
       }
-      return Promise.resolve(extra(req, res)).catch(() => {
+      return Promise.resolve(extra(req as IncomingMessage, res as ServerResponse)).catch(() => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal error');
         else res.destroy();
       });
@@ -252,8 +278,8 @@ function handle(
 
 function newExchange(
   ctx: GatewayContext,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngressRequest,
+  res: IngressResponse,
   upstream: Upstream | undefined,
   method: string | undefined,
 ): Exchange {

@@ -1,6 +1,6 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { GatewayError } from '../core/errors.ts';
-import type { Exchange } from '../core/exchange.ts';
+import type { Exchange, IngressResponse } from '../core/exchange.ts';
 import { type JsonRpcId, type JsonRpcMessage, rpcError } from '../core/jsonrpc.ts';
 import { errorData, writeHead } from './respond.ts';
 
@@ -34,7 +34,7 @@ export class AnswerStream {
   readonly #ex: Exchange;
   readonly #headers: OutgoingHttpHeaders;
   readonly #log: EventLog | undefined;
-  #res: ServerResponse | undefined;
+  #res: IngressResponse | undefined;
   #mode: 'pending' | 'json' | 'sse' = 'pending';
   #seq = 0;
   #ended = false;
@@ -114,7 +114,7 @@ export class AnswerStream {
   }
 
   /** Points the stream at a new connection (GET with Last-Event-ID) after replaying what it missed. */
-  attach(res: ServerResponse, missed: readonly { seq: number; data: string }[]): void {
+  attach(res: IngressResponse, missed: readonly { seq: number; data: string }[]): void {
     this.#res = res;
     res.once('close', () => {
       if (this.#res === res) this.#res = undefined;

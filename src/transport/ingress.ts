@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { decodeHeaderValue, isModernVersion, META_PROTOCOL_VERSION } from '../core/era.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Exchange } from '../core/exchange.ts';
 import { classifyMessage, type JsonRpcMessage } from '../core/jsonrpc.ts';
+import { FastRequest } from './http1-server.ts';
 
 // The ingress step: what the Streamable HTTP transport itself requires of a request, before
 // anyone looks at who sent it. MCP 2025-11-25 and 2026-07-28 basic/transports/streamable-http.
@@ -88,7 +90,9 @@ export async function ingress(ex: Exchange): Promise<void> {
   if (!acceptsBoth(req.headers.accept)) throw new GatewayError('CUSTOS_NOT_ACCEPTABLE');
   if (!isJsonContentType(req.headers['content-type']))
     throw new GatewayError('CUSTOS_UNSUPPORTED_MEDIA_TYPE');
-  const body = await readBody(ex, ex.ctx.config.ingress.maxBodyBytes);
+  const limit = ex.ctx.config.ingress.maxBodyBytes;
+  // The gateway's own server has read the body already (within the limit).
+  const body = req instanceof FastRequest ? req.body : await readBody(req as IncomingMessage, limit);
   ex.body = body;
   let parsed: unknown;
   try {
@@ -172,8 +176,7 @@ function validateModernHeaders(
   }
 }
 
-function readBody(ex: Exchange, limit: number): Promise<Buffer> {
-  const { req } = ex;
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new GatewayError('CUSTOS_BODY_TOO_LARGE', { detail: `limit is ${limit} bytes` }));
