@@ -15,6 +15,8 @@ let sse: RunningRichServer;
 let json: RunningRichServer;
 let resumable: RunningRichServer;
 let gw: Gateway;
+/** The same gateway with node:http alone reading requests (ingress.ownHttpServer: false). */
+let gwNode: Gateway;
 
 before(async () => {
   sse = await startRichLegacyServer();
@@ -25,16 +27,27 @@ before(async () => {
     json: { http: { url: json.url } },
     resumable: { http: { url: resumable.url } },
   });
+  gwNode = await startTestGateway(
+    { 'sse-node-http': { http: { url: sse.url } } },
+    { ingress: { ownHttpServer: false } },
+  );
 });
 
 after(async () => {
   await gw.close();
+  await gwNode.close();
   await Promise.all([sse.close(), json.close(), resumable.close()]);
 });
 
 legacyContract({
   gw: () => gw,
   route: 'sse',
+  streaming: true,
+  upstream: { started: () => sse.started, cancelled: () => sse.cancelled },
+});
+legacyContract({
+  gw: () => gwNode,
+  route: 'sse-node-http',
   streaming: true,
   upstream: { started: () => sse.started, cancelled: () => sse.cancelled },
 });
