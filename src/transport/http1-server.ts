@@ -123,6 +123,7 @@ const KNOWN_NAMES = new Map(
   ].map((n) => [n, n]),
 );
 const TICK_MS = 1000;
+const EMPTY = Buffer.alloc(0);
 const TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 
 interface Head {
@@ -485,10 +486,14 @@ export class FastResponse extends EventEmitter {
 }
 
 class Conn implements ResponseTarget {
-  /** Bytes read and not yet taken by a request. */
-  buf: Buffer | null = null;
-  /** How far the current head has been searched for its end. */
-  scanned = 0;
+  /**
+   * Bytes read and not yet taken by a request, as they came: joined only when a request may be
+   * complete, so a head or body sent in many small pieces is copied once, not once per piece.
+   */
+  parts: Buffer[] = [];
+  bytes = 0;
+  /** The last bytes of a head still coming, so that its end is found across pieces. */
+  tail: Buffer = EMPTY;
   /** The head of a request whose body is still coming, and where that body starts. */
   pending: Head | undefined;
   bodyAt = 0;
@@ -520,30 +525,40 @@ class Conn implements ResponseTarget {
     // Closing after an answer: whatever else the client sends is not read into memory.
     if (this.gone) return;
     if (this.startedAt === 0) this.startedAt = Date.now();
-    this.buf = this.buf === null ? data : Buffer.concat([this.buf, data]);
+    this.parts.push(data);
+    this.bytes += data.length;
     if (this.res) {
       // A pipelined request waits for the answer before it; so much of it, and reading stops.
-      if (this.buf.length > this.ingress.maxBuffered) this.socket.pause();
+      if (this.bytes > this.ingress.maxBuffered) this.socket.pause();
       return;
     }
-    this.parse();
+    if (this.pending) {
+      if (this.bytes >= this.bodyAt + this.pending.bodyLength) this.parse();
+    } else if (this.headMayEnd(data) || this.bytes > this.ingress.opts.maxHeadBytes) this.parse();
+  }
+
+  /** Whether the head may end in these bytes: a blank line, or one ended by a bare LF (node's to refuse). */
+  private headMayEnd(data: Buffer): boolean {
+    const probe = this.tail.length === 0 ? data : Buffer.concat([this.tail, data]);
+    this.tail = Buffer.from(probe.subarray(Math.max(0, probe.length - 2)));
+    return probe.indexOf('\n\r\n', 0, 'latin1') !== -1 || probe.indexOf('\n\n', 0, 'latin1') !== -1;
   }
 
   /** Takes the next request from the bytes read, if it is all there. */
   parse(): void {
-    const buf = this.buf;
-    if (buf === null || this.gone) return;
+    if (this.bytes === 0 || this.gone) return;
+    const buf = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.bytes);
+    this.parts = [buf];
+    this.tail = EMPTY;
     const opts = this.ingress.opts;
     let head = this.pending;
     if (head === undefined) {
-      const end = buf.indexOf('\r\n\r\n', this.scanned, 'latin1');
+      const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
       if (end === -1) {
         // A head ended by a bare LF is node:http's to refuse (400), not left to time out here.
-        const bareEnd =
-          buf.indexOf('\n\n', this.scanned, 'latin1') !== -1 ||
-          buf.indexOf('\n\r\n', this.scanned, 'latin1') !== -1;
+        const bareEnd = buf.indexOf('\n\n', 0, 'latin1') !== -1 || buf.indexOf('\n\r\n', 0, 'latin1') !== -1;
         if (bareEnd || buf.length > opts.maxHeadBytes) this.handOff();
-        else this.scanned = Math.max(0, buf.length - 3);
+        else this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - 2)));
         return;
       }
       head = end + 4 > opts.maxHeadBytes ? undefined : parseRequestHead(buf.toString('latin1', 0, end), opts);
@@ -553,14 +568,15 @@ class Conn implements ResponseTarget {
       }
       this.pending = head;
       this.bodyAt = end + 4;
-      this.scanned = 0;
     }
     const total = this.bodyAt + head.bodyLength;
     if (buf.length < total) return;
     this.pending = undefined;
     const body = buf.subarray(this.bodyAt, total);
-    this.buf = buf.length > total ? buf.subarray(total) : null;
-    this.startedAt = this.buf === null ? 0 : Date.now();
+    const rest = buf.subarray(total);
+    this.parts = rest.length > 0 ? [rest] : [];
+    this.bytes = rest.length;
+    this.startedAt = rest.length === 0 ? 0 : Date.now();
     if (head.close) this.closeAsked = true;
     const res = new this.ingress.Response(this);
     this.res = res;
@@ -585,7 +601,7 @@ class Conn implements ResponseTarget {
       return;
     }
     if (this.socket.isPaused()) this.socket.resume();
-    if (this.buf !== null) queueMicrotask(() => this.parse());
+    if (this.bytes > 0) queueMicrotask(() => this.parse());
   }
 
   /** node:http serves this connection from here on, starting with the bytes read so far. */
@@ -598,8 +614,10 @@ class Conn implements ResponseTarget {
     socket.off('error', this.onError);
     socket.off('close', this.onClose);
     socket.pause();
-    if (this.buf !== null) socket.unshift(this.buf);
-    this.buf = null;
+    if (this.bytes > 0)
+      socket.unshift(this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts));
+    this.parts = [];
+    this.bytes = 0;
     // node:http reads a socket it has never seen straight from its handle (parser.consume),
     // bypassing the bytes put back above; a handle marked consumed is read through the stream.
     const handle = (socket as unknown as { _handle?: { _consumed?: boolean } })._handle;

@@ -482,6 +482,46 @@ test('a request written one byte at a time is parsed, and so is the next one aft
   assert.equal(g.node.length, 0);
 });
 
+test('a head and a body arriving in many small pieces are joined whole, with the request after them', async (t) => {
+  // The ingress keeps the pieces and joins them once the request can be complete (one copy, not
+  // one per piece); what it hands over must still be every byte, in order.
+  const body = Buffer.alloc(256 * 1024);
+  for (let i = 0; i < body.length; i++) body[i] = 97 + (i % 26);
+  const g = await start(
+    t,
+    (req, res) => {
+      res.end(
+        `fast ${req.body.length} ${req.body.equals(body) ? 'intact' : req.body.toString('latin1')} ${req.url}`,
+      );
+    },
+    { maxBodyBytes: body.length },
+  );
+  const c = await g.connect();
+  // A head one byte at a time, so its blank line is split across pieces, and a small body:
+  // nothing but finding the head's end across the pieces can start this request.
+  const small = Buffer.from(
+    `${request('POST', '/mcp/small', '', [`X-Padding: ${'p'.repeat(40)}`]).replace('Content-Length: 0', 'Content-Length: 2')}ok`,
+    'latin1',
+  );
+  for (let i = 0; i < small.length; i++) {
+    c.write(small.subarray(i, i + 1));
+    await delay(1);
+  }
+  assert.equal((await c.next()).text, 'fast 2 ok /mcp/small');
+  // A large body 1 KiB at a time.
+  c.write(`POST /mcp/large HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\n\r\n`);
+  for (let i = 0; i < body.length; i += 1024) {
+    c.write(body.subarray(i, i + 1024));
+    if (i % (32 * 1024) === 0) await delay(1);
+  }
+  c.write(request('POST', '/mcp/after', ''));
+  assert.deepEqual(
+    (await c.answers(2)).map((a) => a.text),
+    [`fast ${body.length} intact /mcp/large`, 'fast 0  /mcp/after'],
+  );
+  assert.equal(g.node.length, 0);
+});
+
 test('more pipelined bytes than the ingress buffers: reading pauses, then resumes, and every request is answered in order', async (t) => {
   const held = gate();
   const g = await start(t, (req, res) => {
