@@ -119,8 +119,9 @@ export class AuditWriter {
     const prepared = batch.map((s) => this.#prepareSafely(s));
     this.#seal(prepared);
     return this.#transaction(() => {
-      this.#appendPrepared(prepared);
-      const cp = this.#checkpointIfDue(this.#syncAppender(), false);
+      // Nobody else appends inside this transaction: the tree just appended to is current, and the
+      // tip need not be read again.
+      const cp = this.#checkpointIfDue(this.#appendPrepared(prepared), false);
       return cp ? [cp] : [];
     });
   }
@@ -135,8 +136,11 @@ export class AuditWriter {
     }
   }
 
-  /** Inside a transaction: sequences and inserts events, their payloads, index rows and tree nodes. */
-  #appendPrepared(prepared: readonly Prepared[]): void {
+  /**
+   * Inside a transaction: sequences and inserts events, their payloads, index rows and tree nodes.
+   * Returns the tree, appended to.
+   */
+  #appendPrepared(prepared: readonly Prepared[]): MerkleAppender {
     const { sql } = this.#o;
     const appender = this.#syncAppender();
     let chain = this.#tipChain as Buffer;
@@ -164,6 +168,7 @@ export class AuditWriter {
     // Search and blind index for the buckets this batch completed (src/store/audit-sql.ts), and one
     // more, so that a lag (a batch that failed to fold) is caught up and never grows.
     sql.fold(appender.size, Math.ceil(prepared.length / SUBJECT_BUCKET) + 1);
+    return appender;
   }
 
   /**
