@@ -124,6 +124,7 @@ const KNOWN_NAMES = new Map(
 );
 const TICK_MS = 1000;
 const EMPTY = Buffer.alloc(0);
+const NON_ASCII = /[^\x00-\x7f]/;
 const TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 
 interface Head {
@@ -455,9 +456,12 @@ export class FastResponse extends EventEmitter {
       return false;
     }
     let ok: boolean;
+    // The head goes out as latin1 (as node:http sends it); joined to a string body, which is UTF-8,
+    // only when it is ASCII and so reads the same either way.
+    const joinable = head === '' || !NON_ASCII.test(head);
     if (body === undefined) ok = socket.write(head, 'latin1', cb);
     else if (!Array.isArray(body)) {
-      if (typeof body === 'string') ok = socket.write(head + body, 'utf8', cb);
+      if (typeof body === 'string' && joinable) ok = socket.write(head + body, 'utf8', cb);
       else if (head === '') ok = socket.write(body, cb);
       else {
         socket.cork();
@@ -465,7 +469,7 @@ export class FastResponse extends EventEmitter {
         ok = socket.write(body, cb);
         socket.uncork();
       }
-    } else if (body.every((p) => typeof p === 'string')) {
+    } else if (joinable && body.every((p) => typeof p === 'string')) {
       ok = socket.write(head + (body as string[]).join(''), 'utf8', cb);
     } else {
       socket.cork();

@@ -760,6 +760,19 @@ test('Content-Length: given by writeHead and written in pieces, or taken from en
   assert.equal(c.ended, false);
 });
 
+test('a header value with a latin1 byte goes out as that byte, and a string body still as UTF-8', async (t) => {
+  const g = await start(t, (_req, res) => {
+    res.writeHead(200, { 'x-note': 'caf\u00e9' }).end('caf\u00e9 \u2713');
+  });
+  const c = await g.connect();
+  c.write(request('GET', '/mcp'));
+  const a = await c.next();
+  // The head as node:http sends it (latin1: one byte 0xe9), the body as the string's UTF-8.
+  assert.ok(a.lines.includes('x-note: caf\u00e9'), a.lines.join(' | '));
+  assert.deepEqual([...a.body], [...Buffer.from('caf\u00e9 \u2713', 'utf8')]);
+  assert.equal(a.headers['content-length'], String(Buffer.byteLength('caf\u00e9 \u2713')));
+});
+
 test('flushHeaders sends the head before any body', async (t) => {
   const go = gate();
   const g = await start(t, (_req, res) => {
