@@ -124,7 +124,7 @@ const KNOWN_NAMES = new Map(
 );
 const TICK_MS = 1000;
 const EMPTY = Buffer.alloc(0);
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\t\r\n\x20-\x7e]/;
 const TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 
 interface Head {
