@@ -166,7 +166,7 @@ export function parseRequestHead(text: string, opts: FastIngressOptions): Head |
     if (!HTTP_TOKEN.test(rawName)) return undefined;
     const lower = rawName.toLowerCase();
     const name = KNOWN_NAMES.get(lower) ?? lower;
-    if (headers[name] !== undefined) return undefined;
+    if (headers[name] !== undefined || name === '__proto__') return undefined;
     let a = colon + 1;
     let b = end;
     while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
@@ -236,7 +236,8 @@ const byteLength = (c: Chunk): number => (typeof c === 'string' ? Buffer.byteLen
 export class FastResponse extends EventEmitter {
   statusCode = 200;
   statusMessage: string | undefined = undefined;
-  headersSent = false;
+  /** The head is on the wire. */
+  #sent = false;
   #fields: Map<string, [name: string, value: OutgoingHttpHeader]> | undefined;
   /** writeHead was called: the head waits for the first byte of the body. */
   #headed = false;
@@ -256,6 +257,11 @@ export class FastResponse extends EventEmitter {
     super();
   }
 
+  /** As node:http's: true once writeHead was called, even before the head is written. */
+  get headersSent(): boolean {
+    return this.#sent || this.#headed;
+  }
+
   get writableEnded(): boolean {
     return this.#ended;
   }
@@ -269,7 +275,7 @@ export class FastResponse extends EventEmitter {
   }
 
   setHeader(name: string, value: OutgoingHttpHeader): this {
-    if (this.headersSent || this.#headed) throw headersSentError();
+    if (this.headersSent) throw headersSentError();
     checkHeader(name, value);
     this.#fields ??= new Map();
     this.#fields.set(name.toLowerCase(), [name, value]);
@@ -285,12 +291,12 @@ export class FastResponse extends EventEmitter {
   }
 
   removeHeader(name: string): void {
-    if (this.headersSent || this.#headed) throw headersSentError();
+    if (this.headersSent) throw headersSentError();
     this.#fields?.delete(name.toLowerCase());
   }
 
   writeHead(status: number, reason?: string | OutgoingHttpHeaders, headers?: OutgoingHttpHeaders): this {
-    if (this.headersSent || this.#headed) throw headersSentError();
+    if (this.headersSent) throw headersSentError();
     if (!Number.isInteger(status) || status < 100 || status > 999) {
       throw Object.assign(new RangeError(`Invalid status code: ${status}`), {
         code: 'ERR_HTTP_INVALID_STATUS_CODE',
@@ -317,7 +323,7 @@ export class FastResponse extends EventEmitter {
   }
 
   flushHeaders(): void {
-    if (this.headersSent || this.#destroyed) return;
+    if (this.#sent || this.#destroyed) return;
     this.#send(this.#head(undefined), undefined);
   }
 
@@ -328,7 +334,7 @@ export class FastResponse extends EventEmitter {
       if (done) process.nextTick(done, new Error(this.#ended ? 'write after end' : 'the response is gone'));
       return false;
     }
-    const head = this.headersSent ? '' : this.#head(undefined);
+    const head = this.#sent ? '' : this.#head(undefined);
     return this.#send(head, this.#frame(chunk, enc), done);
   }
 
@@ -353,13 +359,13 @@ export class FastResponse extends EventEmitter {
     if (data !== undefined && typeof data === 'string' && enc !== undefined && enc !== 'utf8') {
       data = Buffer.from(data, enc);
     }
-    const head = this.headersSent ? '' : this.#head(data === undefined ? 0 : byteLength(data));
+    const head = this.#sent ? '' : this.#head(data === undefined ? 0 : byteLength(data));
     let body: Chunk[] | Chunk | undefined =
       data === undefined || this.#noBody ? undefined : this.#frame(data);
     if (this.#chunked) body = body === undefined ? '0\r\n\r\n' : [...(body as Chunk[]), '0\r\n\r\n'];
     if (this.#length >= 0 && this.#written !== this.#length && !this.#noBody) this.#closeConnection = true;
     this.#send(head, body, (err) => {
-      if (!err) {
+      if (!err && !this.conn.socket.destroyed) {
         this.#finished = true;
         this.emit('finish');
       }
@@ -397,7 +403,7 @@ export class FastResponse extends EventEmitter {
 
   /** The status line and header fields; `endLength` is the whole body's length when end() sends it. */
   #head(endLength: number | undefined): string {
-    this.headersSent = true;
+    this.#sent = true;
     const status = this.statusCode;
     let text = `HTTP/1.1 ${status} ${this.statusMessage ?? STATUS_CODES[status] ?? 'unknown'}\r\n`;
     let length: string | undefined;
@@ -442,8 +448,15 @@ export class FastResponse extends EventEmitter {
     const n = byteLength(data);
     if (n === 0) return undefined;
     if (!this.#chunked) {
+      const room = this.#length - this.#written;
+      if (n > room) {
+        // More than the Content-Length said: the excess is not sent, and the connection closes.
+        this.#closeConnection = true;
+        this.#written = this.#length;
+        if (room <= 0) return undefined;
+        return (typeof data === 'string' ? Buffer.from(data) : data).subarray(0, room);
+      }
       this.#written += n;
-      if (this.#written > this.#length) this.#closeConnection = true;
       return data;
     }
     return [`${n.toString(16)}\r\n`, data, '\r\n'];
@@ -507,12 +520,18 @@ class Conn implements ResponseTarget {
   idleSince = Date.now();
   /** The client asked to close after this answer. */
   closeAsked = false;
+  /** Earlier answers are not written out yet: no next request is read until they are. */
+  waitingDrain = false;
   gone = false;
   readonly keepAliveHint: string;
   private readonly onData = (d: Buffer): void => this.read(d);
   private readonly onEnd = (): void => this.ended();
   private readonly onError = (): void => {};
   private readonly onClose = (): void => this.closed();
+  private readonly onDrained = (): void => {
+    this.waitingDrain = false;
+    this.next();
+  };
 
   constructor(
     readonly ingress: Ingress,
@@ -550,21 +569,26 @@ class Conn implements ResponseTarget {
 
   /** Takes the next request from the bytes read, if it is all there. */
   parse(): void {
-    if (this.bytes === 0 || this.gone) return;
-    const buf = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.bytes);
-    this.parts = [buf];
-    this.tail = EMPTY;
+    if (this.res || this.waitingDrain || this.gone || this.bytes === 0) return;
     const opts = this.ingress.opts;
+    // The first piece alone is used while it holds the whole request, so that many small
+    // pipelined requests behind a large buffer do not each copy it again.
+    let buf = this.parts[0] as Buffer;
     let head = this.pending;
     if (head === undefined) {
-      const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+      let end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+      if (end === -1 && this.parts.length > 1) {
+        buf = this.join();
+        end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+      }
       if (end === -1) {
         // A head ended by a bare LF is node:http's to refuse (400), not left to time out here.
         const bareEnd = buf.indexOf('\n\n', 0, 'latin1') !== -1 || buf.indexOf('\n\r\n', 0, 'latin1') !== -1;
-        if (bareEnd || buf.length > opts.maxHeadBytes) this.handOff();
+        if (bareEnd || this.bytes > opts.maxHeadBytes) this.handOff();
         else this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - 2)));
         return;
       }
+      this.tail = EMPTY;
       head = end + 4 > opts.maxHeadBytes ? undefined : parseRequestHead(buf.toString('latin1', 0, end), opts);
       if (head === undefined) {
         this.handOff();
@@ -574,17 +598,26 @@ class Conn implements ResponseTarget {
       this.bodyAt = end + 4;
     }
     const total = this.bodyAt + head.bodyLength;
-    if (buf.length < total) return;
+    if (this.bytes < total) return;
+    if (buf.length < total) buf = this.join();
     this.pending = undefined;
     const body = buf.subarray(this.bodyAt, total);
     const rest = buf.subarray(total);
-    this.parts = rest.length > 0 ? [rest] : [];
-    this.bytes = rest.length;
-    this.startedAt = rest.length === 0 ? 0 : Date.now();
+    if (rest.length > 0) this.parts[0] = rest;
+    else this.parts.shift();
+    this.bytes -= total;
+    this.startedAt = this.bytes === 0 ? 0 : Date.now();
     if (head.close) this.closeAsked = true;
     const res = new this.ingress.Response(this);
     this.res = res;
     this.ingress.handler(new FastRequest(head.method, head.url, head.headers, body, this.socket), res);
+  }
+
+  /** The pieces read, as one buffer. */
+  private join(): Buffer {
+    const buf = Buffer.concat(this.parts, this.bytes);
+    this.parts = [buf];
+    return buf;
   }
 
   get closeAfter(): boolean {
@@ -597,13 +630,27 @@ class Conn implements ResponseTarget {
     this.idleSince = Date.now();
     if (this.gone) return;
     if (closeConnection || this.closeAfter) {
-      // Closed once the answer is written, whether or not the client closes its side.
+      // Closed once the answer is written, whether or not the client closes its side; still
+      // held here until then, so that closeAllConnections() can end it.
       this.gone = true;
-      this.ingress.conns.delete(this);
       if (res.destroyed) this.socket.destroy();
       else this.socket.destroySoon();
       return;
     }
+    // A client that does not read its answers: reading stops until they are written out (as
+    // node:http does), so its pipelined requests cannot pile answers up in memory.
+    if (this.socket.writableNeedDrain) {
+      this.waitingDrain = true;
+      this.socket.pause();
+      this.socket.once('drain', this.onDrained);
+      return;
+    }
+    this.next();
+  }
+
+  /** Reads on: the next request, if its bytes are here. */
+  private next(): void {
+    if (this.gone) return;
     if (this.socket.isPaused()) this.socket.resume();
     if (this.bytes > 0) queueMicrotask(() => this.parse());
   }
@@ -617,6 +664,7 @@ class Conn implements ResponseTarget {
     socket.off('end', this.onEnd);
     socket.off('error', this.onError);
     socket.off('close', this.onClose);
+    socket.off('drain', this.onDrained);
     socket.pause();
     if (this.bytes > 0)
       socket.unshift(this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts));
@@ -652,8 +700,8 @@ class Conn implements ResponseTarget {
       const limit = this.pending ? opts.requestTimeoutMs : opts.headersTimeoutMs;
       if (limit > 0 && now - this.startedAt > limit) {
         this.gone = true;
-        this.socket.write(TIMEOUT_ANSWER, 'latin1');
-        this.socket.destroySoon();
+        this.socket.end(TIMEOUT_ANSWER, 'latin1');
+        this.socket.destroy();
       }
     } else if (now - this.idleSince > opts.keepAliveMs) {
       this.gone = true;
@@ -710,7 +758,8 @@ class Ingress implements FastIngress {
   closeIdleConnections(): void {
     this.closing = true;
     for (const c of this.conns) {
-      if (!c.res) {
+      // Idle: no answer under way or being written out, no request coming in.
+      if (!c.res && !c.gone && !c.waitingDrain && c.bytes === 0) {
         c.gone = true;
         c.socket.destroy();
       }
