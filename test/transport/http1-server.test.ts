@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { describe, type TestContext, test } from 'node:test';
@@ -546,6 +547,57 @@ test('more pipelined bytes than the ingress buffers: reading pauses, then resume
     all.map((a) => a.text),
     [...Array.from({ length: n }, (_, i) => `fast POST /mcp?${i} 900`), 'node POST /other?last 900'],
   );
+});
+
+test('answers that finish out of order (later requests sooner) still go out in order, one request at a time, also after reading paused', async (t) => {
+  let running = 0;
+  let overlapped = false;
+  const g = await start(t, (req, res) => {
+    running++;
+    if (running > 1) overlapped = true;
+    const n = Number(req.url.slice('/mcp?'.length));
+    // An answer from a timer or an upstream's end, not a promise: odd ones take longer.
+    setTimeout(
+      () => {
+        running--;
+        res.end(`fast ${n}`);
+      },
+      n % 2 === 0 ? 0 : 1,
+    );
+  });
+  const c = await g.connect();
+  // Far more than the bound on what waits (maxHeadBytes + maxBodyBytes, 5 KiB), and more than one
+  // read's worth: reading pauses and resumes many times.
+  const n = 1500;
+  let wire = '';
+  for (let i = 0; i < n; i++) wire += request('DELETE', `/mcp?${i}`, '', [`X-Pad: ${'p'.repeat(40)}`]);
+  c.write(wire);
+  const all = await c.answers(n, 15_000);
+  assert.deepEqual(
+    all.map((a) => a.text),
+    Array.from({ length: n }, (_, i) => `fast ${i}`),
+  );
+  assert.equal(overlapped, false, 'no request started while another was answered');
+});
+
+test('a client that pipelines and never reads: reading stops while its answers wait to be written', async (t) => {
+  const answer = Buffer.alloc(16 * 1024, 97);
+  const g = await start(t, (_req, res) => {
+    setImmediate(() => res.end(answer));
+  });
+  const c = await g.connect();
+  c.socket.pause();
+  const one = Buffer.from(request('DELETE', '/mcp/a'), 'latin1');
+  const batch = Buffer.concat(Array.from({ length: 100 }, () => one));
+  // About 3.5 MB of requests, as fast as the socket takes them, for at most 2 s.
+  const until = Date.now() + 2000;
+  for (let sent = 0; sent < 3.5e6 && Date.now() < until; sent += batch.length) {
+    if (!c.socket.write(batch)) await Promise.race([once(c.socket, 'drain'), delay(100)]);
+  }
+  await delay(500);
+  // Kernel buffers on both sides hold a few MB of answers at most (a few hundred of 16 KiB);
+  // without the stop, every request read would be answered into memory (~100,000 of them).
+  assert.ok(g.fast.length < 2000, `answered ${g.fast.length} requests to a client that reads nothing`);
 });
 
 test('a handler that destroys its response: the connection goes, nothing is answered, later requests are not served', async (t) => {
