@@ -4,6 +4,23 @@
 /** A header name: a token (RFC 9110 §5.6.2). */
 export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TCHAR[c.charCodeAt(0)] = 1;
+
+/**
+ * Whether `text` from `from` to `to` (not empty) is a token, as HTTP_TOKEN says, checked in place:
+ * the parsers of header lines read names without slicing them out first.
+ */
+export function isTokenAt(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
 /** What would split a header or end it early: NUL, CR or LF. */
 export const BAD_HEADER_VALUE = /[\0\r\n]/;
 

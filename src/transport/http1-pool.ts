@@ -1,6 +1,6 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { BAD_HEADER_VALUE, HTTP_TOKEN, POOL_FRAMED_HEADERS } from '../core/http-header.ts';
+import { BAD_HEADER_VALUE, HTTP_TOKEN, isTokenAt, POOL_FRAMED_HEADERS } from '../core/http-header.ts';
 
 // The gateway's HTTP/1.1 client for its upstreams: a keep-alive pool of plain sockets (TLS for
 // https:), one request at a time per connection, the answer's framing read here. It does what
@@ -420,10 +420,6 @@ class Conn {
 }
 
 /** tchar (RFC 9110 §5.6.2), by character code. */
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-  TCHAR[c.charCodeAt(0)] = 1;
-
 /**
  * The header lines of `text` from `pos` (CRLF-separated, no final CRLF): names lower-cased,
  * values without their surrounding spaces and tabs, repeats joined by ", ". A string says what is
@@ -436,11 +432,8 @@ function parseHeaderLines(text: string, pos: number): ResponseHeaders | string {
     let next = text.indexOf('\r\n', pos);
     if (next === -1) next = text.length;
     const colon = text.indexOf(':', pos);
-    if (colon <= pos || colon > next) return 'the answer has a malformed header line';
-    for (let i = pos; i < colon; i++) {
-      const c = text.charCodeAt(i);
-      if (c > 127 || TCHAR[c] === 0) return 'the answer has a malformed header line';
-    }
+    if (colon > next || colon === -1 || !isTokenAt(text, pos, colon))
+      return 'the answer has a malformed header line';
     let from = colon + 1;
     let to = next;
     while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;

@@ -7,7 +7,7 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import { HTTP_TOKEN } from '../core/http-header.ts';
+import { HTTP_TOKEN, isTokenAt } from '../core/http-header.ts';
 
 // The gateway's own HTTP/1.1 server for the requests on its data path, in front of node:http.
 //
@@ -162,9 +162,8 @@ export function parseRequestHead(text: string, opts: FastIngressOptions): Head |
     const colon = text.indexOf(':', pos);
     if (colon === -1 || colon >= end || ++count > MAX_HEADER_LINES) return undefined;
     if (!lineEndsClean(text, pos, end)) return undefined;
-    const rawName = text.slice(pos, colon);
-    if (!HTTP_TOKEN.test(rawName)) return undefined;
-    const lower = rawName.toLowerCase();
+    if (!isTokenAt(text, pos, colon)) return undefined;
+    const lower = text.slice(pos, colon).toLowerCase();
     const name = KNOWN_NAMES.get(lower) ?? lower;
     if (headers[name] !== undefined || name === '__proto__') return undefined;
     let a = colon + 1;
