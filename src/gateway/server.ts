@@ -26,6 +26,11 @@ import { buildAuth } from './auth.ts';
 import { runExchange } from './pipeline.ts';
 
 export const ROUTE_PREFIX = '/mcp/';
+/**
+ * A request head at most, for node:http and the own server alike: tokens up to 16 KiB must reach
+ * the authenticate step (to be answered 401, not 431).
+ */
+const MAX_HEAD_BYTES = 32 * 1024;
 
 export interface Gateway {
   readonly url: string;
@@ -105,9 +110,9 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
       void p.finally(() => inflight.delete(entry));
     }
   };
-  // Tokens up to 16 KiB must reach the authenticate step (to be answered 401, not 431).
-  const server = createServer({ maxHeaderSize: 32 * 1024, ServerResponse: AuditedResponse }, (req, res) =>
-    onRequest(req, res),
+  const server = createServer(
+    { maxHeaderSize: MAX_HEAD_BYTES, ServerResponse: AuditedResponse },
+    (req, res) => onRequest(req, res),
   );
   // Reading a request body may take this long; answers (streams) are not limited by it.
   server.requestTimeout = 60_000;
@@ -119,7 +124,7 @@ export async function startGateway(config: Readonly<Config>, opts: GatewayOption
         server,
         {
           accepts: (path) => path.startsWith(ROUTE_PREFIX),
-          maxHeadBytes: 32 * 1024,
+          maxHeadBytes: MAX_HEAD_BYTES,
           maxBodyBytes: config.ingress.maxBodyBytes,
           keepAliveMs: server.keepAliveTimeout,
           headersTimeoutMs: server.headersTimeout,

@@ -11,9 +11,9 @@ import { HTTP_TOKEN, isTokenAt } from '../core/http-header.ts';
 
 // The gateway's own HTTP/1.1 server for the requests on its data path, in front of node:http.
 //
-// node:http costs ~35 µs of CPU per request on this machine (a parser, an IncomingMessage and a
-// ServerResponse stream, their events and timers), a sixth of a small call through the gateway.
-// Here a connection is read by a parser that only knows the requests an MCP client sends most:
+// node:http spends ~15 µs of JavaScript per request on this machine (an IncomingMessage and a
+// ServerResponse stream, their events, timers and nextTicks), paid on a cold CPU when calls come
+// one at a time (docs/bench.md, stop 17: 28–50 µs less per call at 1 session). Here a connection is read by a parser that only knows the requests an MCP client sends most:
 // POST, GET and DELETE of an MCP route, HTTP/1.1, a Content-Length body within the limit, clean
 // header lines. Everything else (another route, a chunked body, an Expect or Upgrade, a repeated
 // header, an obs-fold, a control or non-ASCII byte, an oversized head, HTTP/1.0 …) is not parsed
@@ -24,9 +24,10 @@ import { HTTP_TOKEN, isTokenAt } from '../core/http-header.ts';
 //
 // Responses frame themselves as RFC 9112 §6 says: Content-Length when the length is known
 // (given, or the whole body handed to end()), chunked otherwise, none for 1xx/204/304. A response
-// whose body does not match its Content-Length closes the connection after it, so the next answer
-// on it can never be misread. Requests on one connection are answered in order; bytes of a
-// pipelined request wait (reading pauses past a bound) until the answer before it is out.
+// whose body does not match its Content-Length is cut at that length and closes the connection
+// after it, so the next answer on it can never be misread. Requests on one connection are answered
+// in order, one at a time; bytes of a pipelined request wait (reading pauses past a bound, and
+// while earlier answers wait to be written) until the answer before it is out.
 
 export interface FastIngressOptions {
   /** Whether a request for this path (without its query) is served here; others go to node:http. */
@@ -133,6 +134,16 @@ interface Head {
   headers: IncomingHttpHeaders;
   bodyLength: number;
   close: boolean;
+}
+
+/** Whether a head ends in these bytes: a blank line after CRLF or a bare LF ("\n\r\n" is in "\r\n\r\n"). */
+function hasHeadEnd(bytes: Buffer): boolean {
+  return bytes.indexOf('\n\r\n', 0, 'latin1') !== -1 || bytes.indexOf('\n\n', 0, 'latin1') !== -1;
+}
+
+/** The last two bytes, copied: where a head's end may begin, kept across pieces. */
+function lastTwo(bytes: Buffer): Buffer {
+  return Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
 }
 
 /** No CR or LF between `from` and the line's end `end` (a bare CR or LF is node:http's to refuse). */
@@ -562,8 +573,8 @@ class Conn implements ResponseTarget {
   /** Whether the head may end in these bytes: a blank line, or one ended by a bare LF (node's to refuse). */
   private headMayEnd(data: Buffer): boolean {
     const probe = this.tail.length === 0 ? data : Buffer.concat([this.tail, data]);
-    this.tail = Buffer.from(probe.subarray(Math.max(0, probe.length - 2)));
-    return probe.indexOf('\n\r\n', 0, 'latin1') !== -1 || probe.indexOf('\n\n', 0, 'latin1') !== -1;
+    this.tail = lastTwo(probe);
+    return hasHeadEnd(probe);
   }
 
   /** Takes the next request from the bytes read, if it is all there. */
@@ -581,10 +592,10 @@ class Conn implements ResponseTarget {
         end = buf.indexOf('\r\n\r\n', 0, 'latin1');
       }
       if (end === -1) {
-        // A head ended by a bare LF is node:http's to refuse (400), not left to time out here.
-        const bareEnd = buf.indexOf('\n\n', 0, 'latin1') !== -1 || buf.indexOf('\n\r\n', 0, 'latin1') !== -1;
-        if (bareEnd || this.bytes > opts.maxHeadBytes) this.handOff();
-        else this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - 2)));
+        // No CRLF blank line: a head end found is one ended by a bare LF, node:http's to refuse
+        // (400), not left to time out here.
+        if (hasHeadEnd(buf) || this.bytes > opts.maxHeadBytes) this.handOff();
+        else this.tail = lastTwo(buf);
         return;
       }
       this.tail = EMPTY;
