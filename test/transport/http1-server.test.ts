@@ -317,6 +317,19 @@ async function eventually(what: string, ready: () => boolean, ms = 3000): Promis
   }
 }
 
+/** A write that returns false, does not throw, and calls its callback with an error. */
+async function assertWriteRefused(res: FastResponse, text: string): Promise<void> {
+  let err: Error | null | undefined;
+  assert.equal(
+    res.write(text, (e) => {
+      err = e;
+    }),
+    false,
+  );
+  await eventually(`the callback of write('${text}')`, () => err !== undefined);
+  assert.ok(err instanceof Error);
+}
+
 const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 // ---------------------------------------------------------------------------------------------
@@ -987,15 +1000,7 @@ test("'finish' then 'close', once each, after end(); the end and write callbacks
   );
   assert.equal(res?.writableFinished, true);
   // The response is done with; a write now is refused without a throw.
-  let late: Error | null | undefined;
-  assert.equal(
-    res?.write('late', (err) => {
-      late = err;
-    }),
-    false,
-  );
-  await eventually('the late write callback', () => late !== undefined);
-  assert.ok(late instanceof Error);
+  await assertWriteRefused(res as FastResponse, 'late');
   assert.equal(events.filter((e) => e === 'close').length, 1);
 });
 
@@ -1017,15 +1022,7 @@ test("a client gone while the handler holds the response: 'close' once, destroye
   await eventually("'close'", () => events.includes('close'));
   assert.equal(res?.destroyed, true);
   assert.equal(res?.writableEnded, false);
-  let err: Error | null | undefined;
-  assert.equal(
-    res?.write('nobody there', (e) => {
-      err = e;
-    }),
-    false,
-  );
-  await eventually('the write callback', () => err !== undefined);
-  assert.ok(err instanceof Error);
+  await assertWriteRefused(res as FastResponse, 'nobody there');
   res?.setHeader('x-late', '1');
   res?.end('nobody');
   res?.destroy();
