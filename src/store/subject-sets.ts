@@ -43,30 +43,47 @@ const HEX_KEY = /^[0-9a-fA-F]{64}$/;
  */
 const JOIN = 1024;
 
+/** Radix digits of a 32-bit prefix: 11, 11 and 10 bits (three passes instead of four of 8 bits). */
+const DIGIT_BITS = 11;
+const DIGITS = 3;
+const RADIX = 1 << DIGIT_BITS;
+
+/** 32-byte keys numbered from 0, as byteOrder sees them. */
+interface Keys {
+  /** Each key's first four bytes, big-endian. */
+  prefix: Uint32Array;
+  /** Whether two keys are the same. */
+  same: (x: number, y: number) => boolean;
+  /** How two keys compare by their bytes (only for different keys under one prefix: rare). */
+  compare: (x: number, y: number) => number;
+}
+
 /**
- * The order of 32-byte keys by their bytes, given each key's first four bytes as a big-endian
- * number (`prefix`, one per key) and how two keys compare on the rest (`rest`); equal keys stay in index order.
+ * The order of 32-byte keys by their bytes (`order`; equal keys stay in index order), and which
+ * places of it start a new key (`first[i]` is 1 where `order[i]` differs from `order[i - 1]`).
  * A sort of strings or a comparator costs ~0.5 ms for an answer's ~1,650 keys and seconds for a
- * bucket's ~400,000; here a stable radix sort (four passes of eight bits) orders them by their
- * prefix, and only runs whose prefixes tie — the same key in several events, or rarely another,
- * since they are keyed hashes — are compared in full.
+ * bucket's ~400,000; here a stable radix sort (three passes) orders them by their prefix, and only
+ * runs whose prefixes tie — the same key in several events, or rarely another, since they are
+ * keyed hashes — are looked at in full: compared word by word for equality, and sorted by their
+ * bytes only when they hold another key. The callers group equal keys by `first` rather than
+ * comparing neighbours again (in a folded bucket every key is one of ~256 copies).
  */
-function byteOrder(prefix: Uint32Array, rest: (x: number, y: number) => number): Uint32Array {
+function byteOrder({ prefix, same, compare }: Keys): { order: Uint32Array; first: Uint8Array } {
   const n = prefix.length;
-  // One counting pass for all four digits; then each pass moves (prefix, index) pairs, reading
+  // One counting pass for all three digits; then each pass moves (prefix, index) pairs, reading
   // both in order rather than the prefix through the index (a cache miss per key in a bucket's
   // ~1.7 MB of prefixes).
-  const counts = new Uint32Array(4 * 256);
+  const counts = new Uint32Array(DIGITS * RADIX);
+  const mask = RADIX - 1;
   for (let i = 0; i < n; i++) {
     const p = prefix[i] as number;
-    (counts[p & 0xff] as number)++;
-    (counts[256 + ((p >>> 8) & 0xff)] as number)++;
-    (counts[512 + ((p >>> 16) & 0xff)] as number)++;
-    (counts[768 + (p >>> 24)] as number)++;
+    (counts[p & mask] as number)++;
+    (counts[RADIX + ((p >>> DIGIT_BITS) & mask)] as number)++;
+    (counts[2 * RADIX + (p >>> (2 * DIGIT_BITS))] as number)++;
   }
-  for (let d = 0; d < 4; d++) {
+  for (let d = 0; d < DIGITS; d++) {
     let at = 0;
-    for (let v = d * 256; v < (d + 1) * 256; v++) {
+    for (let v = d * RADIX; v < (d + 1) * RADIX; v++) {
       const c = counts[v] as number;
       counts[v] = at;
       at += c;
@@ -78,12 +95,12 @@ function byteOrder(prefix: Uint32Array, rest: (x: number, y: number) => number):
   let toO = new Uint32Array(n);
   let spareP = new Uint32Array(n);
   let spareO = new Uint32Array(n);
-  for (let d = 0; d < 4; d++) {
-    const shift = d * 8;
-    const base = d * 256;
+  for (let d = 0; d < DIGITS; d++) {
+    const shift = d * DIGIT_BITS;
+    const base = d * RADIX;
     for (let i = 0; i < n; i++) {
       const p = fromP[i] as number;
-      const at = (counts[base + ((p >>> shift) & 0xff)] as number)++;
+      const at = (counts[base + ((p >>> shift) & mask)] as number)++;
       toP[at] = p;
       toO[at] = fromO === null ? i : (fromO[i] as number);
     }
@@ -92,19 +109,26 @@ function byteOrder(prefix: Uint32Array, rest: (x: number, y: number) => number):
     [toP, toO, spareP, spareO] = [spareP, spareO, toP, toO];
   }
   const order = fromO as Uint32Array;
+  const first = new Uint8Array(n);
   for (let a = 0; a < n; ) {
     const p = fromP[a];
+    const head = order[a] as number;
     let b = a + 1;
     let mixed = false;
     while (b < n && fromP[b] === p) {
-      if (!mixed && rest(order[b] as number, order[a] as number) !== 0) mixed = true;
+      if (!mixed && !same(order[b] as number, head)) mixed = true;
       b++;
     }
-    // Another key under the same four bytes: this run is sorted in full (stable: index order kept).
-    if (mixed) order.set(Array.from(order.subarray(a, b)).sort(rest), a);
+    first[a] = 1;
+    if (mixed) {
+      // Another key under the same four bytes: this run is sorted in full (stable: index order
+      // kept), and each change of key starts a new one.
+      order.set(Array.from(order.subarray(a, b)).sort(compare), a);
+      for (let k = a + 1; k < b; k++) if (!same(order[k] as number, order[k - 1] as number)) first[k] = 1;
+    }
     a = b;
   }
-  return order;
+  return { order, first };
 }
 
 /** Whether keys `x` and `y` of `words` (eight words each) are the same. */
@@ -119,32 +143,36 @@ function sameKey(words: Uint32Array, x: number, y: number): boolean {
  * read as words): subjectSet allocates it on its own.
  */
 function sortedKeys(raw: Buffer, n: number): { keys: Buffer; count: number } {
-  const view = new DataView(raw.buffer, raw.byteOffset, n * SUBJECT_KEY_BYTES);
   const words = new Uint32Array(raw.buffer, raw.byteOffset, n * WORDS);
+  const view = new DataView(raw.buffer, raw.byteOffset, n * SUBJECT_KEY_BYTES);
+  const prefix = new Uint32Array(n);
+  for (let i = 0; i < n; i++) prefix[i] = view.getUint32(i * SUBJECT_KEY_BYTES);
+  const { order, first } = byteOrder({
+    prefix,
+    same: (x, y) => sameKey(words, x, y),
+    compare: (x, y) => Buffer.compare(keyAt(raw, x), keyAt(raw, y)),
+  });
   const out = new Uint32Array(n * WORDS);
   let count = 0;
-  let last = -1;
-  for (const i of byteOrder(...prefixed(view, n))) {
-    if (last >= 0 && sameKey(words, i, last)) continue;
-    last = i;
+  for (let k = 0; k < n; k++) {
+    if (first[k] === 0) continue;
+    const i = order[k] as number;
     for (let w = 0; w < WORDS; w++) out[count * WORDS + w] = words[i * WORDS + w] as number;
     count++;
   }
   return { keys: Buffer.from(out.buffer, 0, count * SUBJECT_KEY_BYTES), count };
 }
 
-/** byteOrder's arguments for `n` keys of 32 bytes at the start of `view`. */
-function prefixed(view: DataView, n: number): [Uint32Array, (x: number, y: number) => number] {
-  const prefix = new Uint32Array(n);
-  for (let i = 0; i < n; i++) prefix[i] = view.getUint32(i * SUBJECT_KEY_BYTES);
-  const rest = (x: number, y: number): number => {
-    for (let w = 1; w < WORDS; w++) {
-      const d = view.getUint32((x * WORDS + w) * 4) - view.getUint32((y * WORDS + w) * 4);
-      if (d !== 0) return d;
-    }
-    return 0;
-  };
-  return [prefix, rest];
+/** Key `i` of a buffer of 32-byte keys. */
+const keyAt = (keys: Buffer, i: number): Buffer =>
+  keys.subarray(i * SUBJECT_KEY_BYTES, (i + 1) * SUBJECT_KEY_BYTES);
+
+/** A set's keys as words (native order, for equality), copied only when not on a 4-byte boundary. */
+function wordsOf(keys: Buffer, n: number): Uint32Array {
+  if (keys.byteOffset % 4 === 0) return new Uint32Array(keys.buffer, keys.byteOffset, n * WORDS);
+  const aligned = new Uint32Array(n * WORDS);
+  Buffer.from(aligned.buffer).set(keys.subarray(0, n * SUBJECT_KEY_BYTES));
+  return aligned;
 }
 
 /** The keys of a subject set, one 32-byte view each. */
@@ -186,48 +214,70 @@ export interface Posting {
 
 /**
  * Folds a bucket's subject sets into postings, sorted by subject (they are inserted in that order,
- * so the B-tree is walked once rather than at random).
+ * so the B-tree is walked once rather than at random). The postings come one at a time, for the
+ * caller to insert as they come: a bucket of distinct subjects has ~435,000 of them, and kept all
+ * at once they would outlive V8's young generation (~0.7 s a bucket, half of it garbage
+ * collection, against ~0.2 s). A posting's subject is a view of its set's keys.
  */
-export function foldSets(bucket: number, sets: Iterable<{ seq: number; keys: Buffer }>): Posting[] {
+export function* foldSets(
+  bucket: number,
+  sets: Iterable<{ seq: number; keys: Buffer }>,
+): Generator<Posting, void, undefined> {
   const base = bucket * SUBJECT_BUCKET;
-  const blobs: { offset: number; keys: Buffer; n: number }[] = [];
+  // Per offset in the bucket (an event has one set): its keys, as bytes and as words, and the
+  // number of its first key among all the bucket's keys, which are numbered set after set.
+  const bytesAt: Buffer[] = [];
+  const wordsAt: Uint32Array[] = [];
+  const startAt = new Uint32Array(SUBJECT_BUCKET);
+  const offsets: number[] = [];
   let total = 0;
   for (const { seq, keys } of sets) {
     const offset = seq - base;
-    if (offset < 0 || offset >= SUBJECT_BUCKET)
+    if (!Number.isInteger(offset) || offset < 0 || offset >= SUBJECT_BUCKET)
       throw new RangeError(`event ${seq} is not in bucket ${bucket}`);
+    if (bytesAt[offset] !== undefined) throw new RangeError(`event ${seq} has two subject sets`);
     const n = Math.floor(keys.length / SUBJECT_KEY_BYTES);
-    blobs.push({ offset, keys, n });
+    bytesAt[offset] = keys;
+    wordsAt[offset] = wordsOf(keys, n);
+    startAt[offset] = total;
+    offsets.push(offset);
     total += n;
   }
-  if (total === 0) return [];
-  // Every key of the bucket in one aligned buffer, in the sets' order, each with its event's
-  // offset; sorted by bytes (equal keys keep that order), a subject's keys lie side by side.
-  const all = Buffer.allocUnsafeSlow(total * SUBJECT_KEY_BYTES);
+  if (total === 0) return;
+  // The keys are read where they are (no copy of a bucket's ~14 MB into one buffer, whose fresh
+  // pages cost more than the sort); each key's number leads to its event's offset.
   const owner = new Uint8Array(total);
-  let at = 0;
-  for (const { offset, keys, n } of blobs) {
-    keys.copy(all, at * SUBJECT_KEY_BYTES, 0, n * SUBJECT_KEY_BYTES);
-    owner.fill(offset, at, at + n);
-    at += n;
+  const prefix = new Uint32Array(total);
+  for (const offset of offsets) {
+    const keys = bytesAt[offset] as Buffer;
+    const start = startAt[offset] as number;
+    const n = (wordsAt[offset] as Uint32Array).length / WORDS;
+    owner.fill(offset, start, start + n);
+    for (let i = 0; i < n; i++) prefix[start + i] = keys.readUInt32BE(i * SUBJECT_KEY_BYTES);
   }
-  const words = new Uint32Array(all.buffer, all.byteOffset, total * WORDS);
-  const order = byteOrder(...prefixed(new DataView(all.buffer, all.byteOffset, all.length), total));
-  const postings: Posting[] = [];
+  const local = (x: number): number => x - (startAt[owner[x] as number] as number);
+  const same = (x: number, y: number): boolean => {
+    const wx = wordsAt[owner[x] as number] as Uint32Array;
+    const wy = wordsAt[owner[y] as number] as Uint32Array;
+    const ix = local(x) * WORDS;
+    const iy = local(y) * WORDS;
+    for (let w = 0; w < WORDS; w++) if (wx[ix + w] !== wy[iy + w]) return false;
+    return true;
+  };
+  const key = (x: number): Buffer => keyAt(bytesAt[owner[x] as number] as Buffer, local(x));
+  // Sorted by bytes (equal keys keep their numbering's order), a subject's keys lie side by side.
+  const { order, first } = byteOrder({ prefix, same, compare: (x, y) => Buffer.compare(key(x), key(y)) });
   for (let a = 0; a < total; ) {
-    const first = order[a] as number;
+    const head = order[a] as number;
     let b = a + 1;
-    while (b < total && sameKey(words, order[b] as number, first)) b++;
-    const offsets = Buffer.allocUnsafe(b - a);
-    for (let k = a; k < b; k++) offsets[k - a] = owner[order[k] as number] as number;
+    while (b < total && first[b] === 0) b++;
+    const events = Buffer.allocUnsafe(b - a);
+    for (let k = a; k < b; k++) events[k - a] = owner[order[k] as number] as number;
     // Sets come in no promised order: the offsets are sorted (a no-op when they came by seq).
-    offsets.sort();
-    const subject = Buffer.allocUnsafe(SUBJECT_KEY_BYTES);
-    all.copy(subject, 0, first * SUBJECT_KEY_BYTES, (first + 1) * SUBJECT_KEY_BYTES);
-    postings.push({ subject, offsets });
+    events.sort();
+    yield { subject: key(head), offsets: events };
     a = b;
   }
-  return postings;
 }
 
 /** The events a posting names. */

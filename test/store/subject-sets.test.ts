@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { createAuditSql, prepareDatabase } from '../../src/store/index.ts';
 import {
   foldSets,
@@ -91,7 +92,7 @@ test('folding a bucket gives one posting per subject, sorted, naming exactly its
     { seq: base, keys: subjectSet([b])?.keys as Buffer },
     { seq: base + 255, keys: subjectSet([a])?.keys as Buffer },
   ];
-  const postings = foldSets(bucket, sets);
+  const postings = [...foldSets(bucket, sets)];
   assert.deepEqual(
     postings.map((p) => p.subject.toString('hex')),
     [a, b].sort(),
@@ -101,9 +102,15 @@ test('folding a bucket gives one posting per subject, sorted, naming exactly its
   assert.deepEqual(seqsOf(a), [base + 5, base + 255]);
   assert.deepEqual(seqsOf(b), [base, base + 5]);
   assert.throws(
-    () => foldSets(bucket, [{ seq: base + SUBJECT_BUCKET, keys: sets[0]?.keys as Buffer }]),
+    () => [...foldSets(bucket, [{ seq: base + SUBJECT_BUCKET, keys: sets[0]?.keys as Buffer }])],
+    /is not in bucket 3/,
+  );
+  assert.throws(
+    () => [...foldSets(bucket, [{ seq: base + 0.5, keys: sets[0]?.keys as Buffer }])],
     RangeError,
   );
+  // One set per event: a second one for the same event is refused, not merged.
+  assert.throws(() => [...foldSets(bucket, [sets[0], sets[0]] as typeof sets)], /has two subject sets/);
 });
 
 test('folding a full bucket of shared subjects under tied prefixes names exactly the events of each', () => {
@@ -121,7 +128,7 @@ test('folding a full bucket of shared subjects under tied prefixes names exactly
     for (const k of touched) expected.set(k, [...(expected.get(k) ?? []), offset]);
     sets.push({ seq: base + offset, keys: subjectSet(touched)?.keys as Buffer });
   }
-  const postings = foldSets(bucket, sets);
+  const postings = [...foldSets(bucket, sets)];
   assert.deepEqual(
     postings.map((p) => p.subject.toString('hex')),
     [...expected.keys()].sort(),
@@ -131,7 +138,52 @@ test('folding a full bucket of shared subjects under tied prefixes names exactly
       [...p.offsets],
       (expected.get(p.subject.toString('hex')) as number[]).sort((x, y) => x - y),
     );
-  assert.deepEqual(foldSets(bucket, []), []);
+  assert.deepEqual([...foldSets(bucket, [])], []);
+});
+
+test('folding agrees with a plain model for any sets, tied prefixes, and keys not on a 4-byte boundary', () => {
+  // Keys from a small pool whose first four bytes often tie, sets given in any order, each set's
+  // bytes at any offset of a larger buffer (SQLite hands blobs out wherever they lie).
+  const pool = Array.from(
+    { length: 40 },
+    (_, i) => `${(i % 6).toString(16).padStart(8, '0')}${key(`m${i}`).slice(8)}`,
+  );
+  const bucket = 5;
+  const base = bucket * SUBJECT_BUCKET;
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(
+        fc.record({
+          offset: fc.integer({ min: 0, max: SUBJECT_BUCKET - 1 }),
+          picks: fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { minLength: 1, maxLength: 30 }),
+          shift: fc.integer({ min: 0, max: 3 }),
+        }),
+        { selector: (s) => s.offset, maxLength: 40 },
+      ),
+      (events) => {
+        const expected = new Map<string, number[]>();
+        const sets = events.map(({ offset, picks, shift }) => {
+          const hex = picks.map((i) => pool[i] as string);
+          for (const k of new Set(hex)) expected.set(k, [...(expected.get(k) ?? []), offset]);
+          const keys = subjectSet(hex)?.keys as Buffer;
+          const host = Buffer.alloc(keys.length + shift);
+          keys.copy(host, shift);
+          return { seq: base + offset, keys: host.subarray(shift) };
+        });
+        const postings = [...foldSets(bucket, sets)];
+        assert.deepEqual(
+          postings.map((p) => p.subject.toString('hex')),
+          [...expected.keys()].sort(),
+        );
+        for (const p of postings)
+          assert.deepEqual(
+            [...p.offsets],
+            (expected.get(p.subject.toString('hex')) as number[]).sort((x, y) => x - y),
+          );
+      },
+    ),
+    { numRuns: 150 },
+  );
 });
 
 test('the migration moves one-row-per-subject indexes into postings (complete buckets) and sets (the rest)', () => {
