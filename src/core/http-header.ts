@@ -21,6 +21,24 @@ export function isTokenAt(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/**
+ * A header value's bounds without the spaces and tabs around it (optional whitespace, RFC 9110
+ * §5.6.3): valueStart and valueEnd of `text` between `from` and `to`, as two numbers (the parsers
+ * call them for every header line of every request, so nothing is allocated).
+ */
+export function valueStart(text: string, from: number, to: number): number {
+  while (from < to && isOws(text.charCodeAt(from))) from++;
+  return from;
+}
+
+/** See valueStart. */
+export function valueEnd(text: string, from: number, to: number): number {
+  while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+  return to;
+}
+
+const isOws = (c: number): boolean => c === 32 || c === 9;
+
 /** What would split a header or end it early: NUL, CR or LF. */
 export const BAD_HEADER_VALUE = /[\0\r\n]/;
 

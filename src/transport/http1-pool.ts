@@ -1,6 +1,13 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { BAD_HEADER_VALUE, HTTP_TOKEN, isTokenAt, POOL_FRAMED_HEADERS } from '../core/http-header.ts';
+import {
+  BAD_HEADER_VALUE,
+  HTTP_TOKEN,
+  isTokenAt,
+  POOL_FRAMED_HEADERS,
+  valueEnd,
+  valueStart,
+} from '../core/http-header.ts';
 
 // The gateway's HTTP/1.1 client for its upstreams: a keep-alive pool of plain sockets (TLS for
 // https:), one request at a time per connection, the answer's framing read here. It does what
@@ -434,10 +441,8 @@ function parseHeaderLines(text: string, pos: number): ResponseHeaders | string {
     const colon = text.indexOf(':', pos);
     if (colon > next || colon === -1 || !isTokenAt(text, pos, colon))
       return 'the answer has a malformed header line';
-    let from = colon + 1;
-    let to = next;
-    while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
-    while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+    const from = valueStart(text, colon + 1, next);
+    const to = valueEnd(text, from, next);
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
       if ((c < 32 && c !== 9) || c === 127) return 'the answer has a header value with a control character';

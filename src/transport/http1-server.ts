@@ -7,7 +7,7 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import { HTTP_TOKEN, isTokenAt } from '../core/http-header.ts';
+import { HTTP_TOKEN, isTokenAt, valueEnd, valueStart } from '../core/http-header.ts';
 
 // The gateway's own HTTP/1.1 server for the requests on its data path, in front of node:http.
 //
@@ -177,11 +177,8 @@ export function parseRequestHead(text: string, opts: FastIngressOptions): Head |
     const lower = text.slice(pos, colon).toLowerCase();
     const name = KNOWN_NAMES.get(lower) ?? lower;
     if (headers[name] !== undefined || name === '__proto__') return undefined;
-    let a = colon + 1;
-    let b = end;
-    while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
-    while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
-    headers[name] = text.slice(a, b);
+    const from = valueStart(text, colon + 1, end);
+    headers[name] = text.slice(from, valueEnd(text, from, end));
     pos = end + 2;
   }
   if (headers.host === undefined || headers['transfer-encoding'] !== undefined) return undefined;
