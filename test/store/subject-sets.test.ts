@@ -22,6 +22,31 @@ import {
 
 const key = (label: string): string => createHash('sha256').update(label).digest('hex');
 
+/** `count` keys whose first four bytes take only `prefixes` values: many tie there. */
+const tiedKeys = (count: number, prefixes: number, label: string): string[] =>
+  Array.from(
+    { length: count },
+    (_, i) => `${(i % prefixes).toString(16).padStart(8, '0')}${key(`${label}${i}`).slice(8)}`,
+  );
+
+/** The fold of a bucket's sets is exactly `expected`: each subject once, in order, with its events. */
+function assertFolded(
+  bucket: number,
+  sets: { seq: number; keys: Buffer }[],
+  expected: Map<string, number[]>,
+) {
+  const postings = [...foldSets(bucket, sets)];
+  assert.deepEqual(
+    postings.map((p) => p.subject.toString('hex')),
+    [...expected.keys()].sort(),
+  );
+  for (const p of postings)
+    assert.deepEqual(
+      [...p.offsets],
+      (expected.get(p.subject.toString('hex')) as number[]).sort((x, y) => x - y),
+    );
+}
+
 test('a subject set is sorted, without duplicates, and leaves out what is not a 32-byte hex key', () => {
   const a = key('a');
   const b = key('b');
@@ -69,10 +94,7 @@ test('binary search finds every key of a large set and no other', () => {
 
 test('keys sharing their first bytes, repeated in any case, sort by their bytes, once each', () => {
   // 3,000 keys from 40 four-byte prefixes (ties everywhere), each given twice, once upper case.
-  const keys = Array.from(
-    { length: 3000 },
-    (_, i) => `${(i % 40).toString(16).padStart(8, '0')}${key(`t${i}`).slice(8)}`,
-  );
+  const keys = tiedKeys(3000, 40, 't');
   const set = subjectSet([...keys, ...keys.map((k) => k.toUpperCase())]);
   assert.ok(set);
   assert.equal(set.count, 3000);
@@ -115,10 +137,7 @@ test('folding a bucket gives one posting per subject, sorted, naming exactly its
 
 test('folding a full bucket of shared subjects under tied prefixes names exactly the events of each', () => {
   // 300 subjects over 10 four-byte prefixes; each of 256 events touches a pseudo-random third of them.
-  const pool = Array.from(
-    { length: 300 },
-    (_, i) => `${(i % 10).toString(16).padStart(8, '0')}${key(`p${i}`).slice(8)}`,
-  );
+  const pool = tiedKeys(300, 10, 'p');
   const bucket = 9;
   const base = bucket * SUBJECT_BUCKET;
   const expected = new Map<string, number[]>();
@@ -128,26 +147,14 @@ test('folding a full bucket of shared subjects under tied prefixes names exactly
     for (const k of touched) expected.set(k, [...(expected.get(k) ?? []), offset]);
     sets.push({ seq: base + offset, keys: subjectSet(touched)?.keys as Buffer });
   }
-  const postings = [...foldSets(bucket, sets)];
-  assert.deepEqual(
-    postings.map((p) => p.subject.toString('hex')),
-    [...expected.keys()].sort(),
-  );
-  for (const p of postings)
-    assert.deepEqual(
-      [...p.offsets],
-      (expected.get(p.subject.toString('hex')) as number[]).sort((x, y) => x - y),
-    );
+  assertFolded(bucket, sets, expected);
   assert.deepEqual([...foldSets(bucket, [])], []);
 });
 
 test('folding agrees with a plain model for any sets, tied prefixes, and keys not on a 4-byte boundary', () => {
   // Keys from a small pool whose first four bytes often tie, sets given in any order, each set's
   // bytes at any offset of a larger buffer (SQLite hands blobs out wherever they lie).
-  const pool = Array.from(
-    { length: 40 },
-    (_, i) => `${(i % 6).toString(16).padStart(8, '0')}${key(`m${i}`).slice(8)}`,
-  );
+  const pool = tiedKeys(40, 6, 'm');
   const bucket = 5;
   const base = bucket * SUBJECT_BUCKET;
   fc.assert(
@@ -170,16 +177,7 @@ test('folding agrees with a plain model for any sets, tied prefixes, and keys no
           keys.copy(host, shift);
           return { seq: base + offset, keys: host.subarray(shift) };
         });
-        const postings = [...foldSets(bucket, sets)];
-        assert.deepEqual(
-          postings.map((p) => p.subject.toString('hex')),
-          [...expected.keys()].sort(),
-        );
-        for (const p of postings)
-          assert.deepEqual(
-            [...p.offsets],
-            (expected.get(p.subject.toString('hex')) as number[]).sort((x, y) => x - y),
-          );
+        assertFolded(bucket, sets, expected);
       },
     ),
     { numRuns: 150 },
