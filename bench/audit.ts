@@ -129,7 +129,7 @@ function recording(email: string, subjectHash?: string): CapturedRecording {
     truncated: false,
     outMasked: true,
     profile: null,
-    subjects: subjectHash ? [subjectHash] : [],
+    subjects: subjectHash ? [Buffer.from(subjectHash, 'hex')] : [],
     answerTypes: { EMAIL: 1, PHONE: 1 },
     retainRaw: false,
     rawMessages: null,

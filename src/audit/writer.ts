@@ -30,8 +30,8 @@ export interface CapturedRecording {
   outMasked: boolean;
   /** The masking profile that applies to this server and tool (null: the audit's recording profile). */
   profile: string | null;
-  /** Keyed hashes (hex) of the values the mask step found in the answer (repeats allowed). */
-  subjects: string[];
+  /** Keyed hashes the mask step found in the answer: 32 bytes each, several to a buffer (repeats allowed). */
+  subjects: Buffer[];
   /** Entity type → count the mask step found in the answer (the frames are masked already). */
   answerTypes: Record<string, number>;
   /** Keep an encrypted raw copy (the server's `audit.retainRaw`). */
@@ -432,10 +432,10 @@ function toBuffer(d: Uint8Array | string): Buffer {
  * and answer. Secrets are not people, so they are not indexed.
  */
 function subjectKeys(
-  fromAnswer: readonly string[],
+  fromAnswer: readonly Buffer[],
   ...lists: readonly Finding[][]
 ): { keys: Buffer; count: number } | null {
-  const hex = [...fromAnswer];
+  const hex: string[] = [];
   for (const list of lists) for (const f of list) if (f.type !== 'SECRET') hex.push(f.valueHash);
-  return subjectSet(hex);
+  return subjectSet(hex, fromAnswer);
 }

@@ -5,7 +5,7 @@ import type { Config } from '../config/index.ts';
 import type { ServerCredential } from '../credentials/step.ts';
 import type { Identity } from '../identity/types.ts';
 import type { GatewayMasking } from '../masking/step.ts';
-import type { Finding } from '../masking/types.ts';
+import type { FoundInAnswer } from '../masking/types.ts';
 import type { GatewayPins } from '../policy/pins.ts';
 import type { GatewayPolicy } from '../policy/step.ts';
 import type { ApprovalSpec } from '../policy/types.ts';
@@ -126,8 +126,8 @@ export interface Exchange {
    * apply it to each one — whole JSON answers, each SSE event as it passes, stdio messages.
    */
   outbound: ((msg: JsonRpcMessage) => JsonRpcMessage) | undefined;
-  /** What the mask step found in the answer (types, paths, offsets, keyed hashes — never values). */
-  findings: readonly Finding[] | undefined;
+  /** What the mask step found in the answer (counts per type, keyed hashes — never values). */
+  found: FoundInAnswer | undefined;
   findingCount: number;
   /** The caller is in an exempt group (e.g. dpo) and saw raw values; recorded as such. */
   maskingExempt: boolean;

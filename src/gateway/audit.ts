@@ -18,6 +18,7 @@ import { log } from '../core/log.ts';
 import type { CompiledMasking } from '../masking/compile.ts';
 import { maskingConfigSchema } from '../masking/config.ts';
 import { loadHmacKey } from '../masking/keys.ts';
+import type { FoundInAnswer } from '../masking/types.ts';
 import { openConnection, type Store } from '../store/index.ts';
 import { errorBody, REQUEST_ID_HEADER } from '../transport/respond.ts';
 import { type CapturingResponse, ResponseCapture } from './audited-response.ts';
@@ -273,11 +274,7 @@ export function exchangeFacts(ex: Exchange): ExchangeFacts {
     | { name?: unknown; version?: unknown }
     | undefined;
   const ua = ex.req.headers['user-agent'];
-  let findings: Record<string, number> | null = null;
-  if (ex.findings !== undefined) {
-    findings = {};
-    for (const f of ex.findings) findings[f.type] = (findings[f.type] ?? 0) + 1;
-  }
+  const findings = ex.found === undefined ? null : { ...ex.found.types };
   return {
     kind: 'exchange',
     id: ex.id,
@@ -322,7 +319,7 @@ export function exchangeFacts(ex: Exchange): ExchangeFacts {
     bytesIn: ex.body?.length ?? 0,
     bytesOut: ex.bytesOut,
     findings,
-    masking: ex.findings === undefined ? null : ex.maskingExempt ? 'exempt' : 'masked',
+    masking: ex.found === undefined ? null : ex.maskingExempt ? 'exempt' : 'masked',
     policyRule: ex.policyRule ?? null,
     policyEffect: ex.policyEffect ?? null,
     approvalId: ex.approvalId ?? null,
@@ -344,16 +341,7 @@ function recordedHeaders(ex: Exchange): Record<string, string> {
 
 function exchangeSubmission(ex: Exchange): { facts: ExchangeFacts; recording: CapturedRecording } {
   const c = (ex.res as CapturingResponse).capture as ResponseCapture;
-  // Duplicates and all: the writer's subject set drops them once sorted, as bytes (a Set of a
-  // 75 KB answer's ~2,000 hex strings cost ~0.2 ms per call).
-  const subjects: string[] = [];
-  const outMasked = ex.findings !== undefined && !ex.maskingExempt;
-  // When the answer went out masked, the writer does not mask it again: what was found is told here.
-  const answerTypes: Record<string, number> = {};
-  for (const f of ex.findings ?? []) {
-    if (f.type !== 'SECRET') subjects.push(f.valueHash);
-    if (outMasked) answerTypes[f.type] = (answerTypes[f.type] ?? 0) + 1;
-  }
+  const outMasked = ex.found !== undefined && !ex.maskingExempt;
   const retainRaw = ex.ctx.config.servers[ex.upstream.name]?.audit.retainRaw === true;
   return {
     facts: exchangeFacts(ex),
@@ -366,8 +354,10 @@ function exchangeSubmission(ex: Exchange): { facts: ExchangeFacts; recording: Ca
       truncated: c.truncated,
       outMasked,
       profile: ex.maskingProfile ?? null,
-      subjects,
-      answerTypes,
+      // Duplicates and all, joined in runs: the writer's subject set drops them once sorted, as bytes.
+      subjects: ex.found?.hashes ?? [],
+      // When the answer went out masked, the writer does not mask it again: what was found is told here.
+      answerTypes: outMasked ? { ...(ex.found as FoundInAnswer).types } : {},
       retainRaw,
       rawMessages: retainRaw && ex.rawMessages ? ex.rawMessages : null,
     },

@@ -307,7 +307,7 @@ function newExchange(
     upstreamHeaders: undefined,
     upstreamEnv: undefined,
     outbound: undefined,
-    findings: undefined,
+    found: undefined,
     findingCount: 0,
     maskingExempt: false,
     maskingProfile: undefined,

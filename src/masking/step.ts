@@ -12,15 +12,17 @@ import { maskingConfigSchema, profileSchema, type ServerMaskingConfig } from './
 import { maskJson } from './engine.ts';
 import { loadMaskingKeys } from './keys.ts';
 import { maskMessage } from './message.ts';
-import type { Finding } from './types.ts';
+import type { Finding, FoundInAnswer } from './types.ts';
 
 // The mask step: personal data in everything the upstream sends back — results, notifications,
 // server→client requests, errors, both eras, JSON and SSE — is masked before it leaves the
 // gateway. The step runs before the upstream call and installs the transform the transports
 // apply to every outgoing message (Exchange.outbound).
 
-/** Findings kept per exchange; past this they are counted, not kept (a flood cannot grow memory). */
-const MAX_FINDINGS = 10_000;
+/** Keyed hashes kept per exchange; past this they are counted, not kept (a flood cannot grow memory). */
+const MAX_HASHES = 10_000;
+/** Hashes decoded together: 64 KB of digits, under V8's large-object size (src/store/subject-sets.ts). */
+const HASHES_PER_RUN = 1024;
 
 export interface GatewayMasking {
   readonly compiled: CompiledMasking;
@@ -50,23 +52,35 @@ export function attachMasking(ex: Exchange): void {
     first?.method === 'tools/call' && typeof first.params?.name === 'string' ? first.params.name : undefined;
   const profile = selectProfile(masking.compiled, server, tool, ex.identity?.groups);
   if (!profile) return;
-  let findings: Finding[] = [];
-  ex.findings = findings;
+  const found = { types: {} as Record<string, number>, hashes: [] as Buffer[], kept: 0 };
+  ex.found = found;
   ex.maskingExempt = profile.exempt;
   ex.maskingProfile = profile.name;
   addOutbound(ex, (msg: JsonRpcMessage): JsonRpcMessage => {
     const r = maskMessage(msg, profile);
-    if (findings.length === 0 && r.findings.length <= MAX_FINDINGS) {
-      // Most exchanges carry one message: its findings are kept as they are, not copied.
-      findings = r.findings;
-      ex.findings = findings;
-    } else
-      for (const f of r.findings) {
-        if (findings.length < MAX_FINDINGS) findings.push(f);
-      }
+    if (r.findings.length > 0) summarise(found, r.findings);
     ex.findingCount += r.findings.length;
     return r.msg;
   });
+}
+
+/**
+ * Adds a message's findings to what the exchange found: their types counted, their hashes decoded
+ * to bytes ~1,000 at a time (off V8's heap: the exchange keeps them until its commit).
+ */
+function summarise(found: FoundInAnswer & { kept: number }, findings: readonly Finding[]): void {
+  let run: string[] = [];
+  for (const f of findings) {
+    found.types[f.type] = (found.types[f.type] ?? 0) + 1;
+    if (f.type === 'SECRET' || found.kept >= MAX_HASHES) continue;
+    run.push(f.valueHash);
+    found.kept++;
+    if (run.length === HASHES_PER_RUN) {
+      found.hashes.push(Buffer.from(run.join(''), 'hex'));
+      run = [];
+    }
+  }
+  if (run.length > 0) found.hashes.push(Buffer.from(run.join(''), 'hex'));
 }
 
 let reviewProfile: CompiledProfile | undefined;

@@ -37,6 +37,20 @@ export interface Finding {
   readonly detector: string;
 }
 
+/**
+ * What the mask step found in what went back to the client, as the audit trail needs it: counts
+ * per type and the keyed hashes, as bytes. Not the findings themselves: an exchange waits for its
+ * commit, and the ~1,650 findings of a 75 KB answer (each with its path and hex hash) held that
+ * long were copied and promoted by every young-generation collection under load (docs/masking.md,
+ * "What a masked exchange keeps").
+ */
+export interface FoundInAnswer {
+  /** Entity type → how many values of it were masked. */
+  readonly types: Record<string, number>;
+  /** Keyed hashes of the values masked, secrets left out: 32 bytes each, ~1,000 to a buffer. */
+  readonly hashes: Buffer[];
+}
+
 /** Keys the operators need; loaded once at boot, never logged. */
 export interface MaskingKeys {
   /** Keys pseudonyms and (through a derived key) finding hashes: stable per deployment, so records still join. */

@@ -13,17 +13,29 @@ export const SUBJECT_KEY_BYTES = 32;
 export const SUBJECT_BUCKET = 256;
 
 /**
- * The subject set of an event from its keys in hex: sorted by their bytes, without duplicates,
- * each 32 bytes. Strings that are not 64 hex digits are left out. Null when none is left.
+ * The subject set of an event from its keys, in hex and as bytes: sorted by their bytes, without
+ * duplicates, each 32 bytes. Strings that are not 64 hex digits are left out. `rawKeys` holds keys
+ * already decoded, 32 bytes each, several to a buffer (what the mask step found in an answer; a
+ * trailing part shorter than a key is left out). Null when none is left.
  */
-export function subjectSet(hexKeys: Iterable<string>): { keys: Buffer; count: number } | null {
+export function subjectSet(
+  hexKeys: Iterable<string>,
+  rawKeys: readonly Buffer[] = [],
+): { keys: Buffer; count: number } | null {
   // No Set of strings and no lower-casing: the keys are decoded as they come (hex decoding takes
   // either case) and duplicates are dropped once sorted, as bytes.
   const list: string[] = [];
   for (const h of hexKeys) if (h.length === SUBJECT_KEY_BYTES * 2) list.push(h);
-  if (list.length === 0) return null;
-  const raw = Buffer.allocUnsafeSlow(list.length * SUBJECT_KEY_BYTES);
+  let decoded = 0;
+  for (const b of rawKeys) decoded += Math.floor(b.length / SUBJECT_KEY_BYTES);
+  if (list.length + decoded === 0) return null;
+  const raw = Buffer.allocUnsafeSlow((list.length + decoded) * SUBJECT_KEY_BYTES);
   let n = 0;
+  for (const b of rawKeys) {
+    const keys = Math.floor(b.length / SUBJECT_KEY_BYTES);
+    b.copy(raw, n * SUBJECT_KEY_BYTES, 0, keys * SUBJECT_KEY_BYTES);
+    n += keys;
+  }
   for (let from = 0; from < list.length; from += JOIN) {
     const part = list.slice(from, from + JOIN);
     // write() stops at the first character that is not hex: then the part is taken key by key.

@@ -12,6 +12,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Customer } from '../../demo/crm/data.ts';
 import { startCrmHttp } from '../../demo/crm/server.ts';
+import { subjectKeysFor } from '../../src/audit/subjects.ts';
+import { type EventView, searchTrail } from '../../src/audit/trail.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { type Gateway, startGateway } from '../../src/gateway/server.ts';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.ts';
@@ -188,4 +190,38 @@ test('masked JSON answers: an error is recorded with its code, initialize keeps 
   assert.match(mine('resources/read')?.errorCode ?? '', /^-32\d{3}$/);
   assert.match(mine('initialize')?.protocolVersion ?? '', /^\d{4}-\d{2}-\d{2}$/);
   assert.equal(mine('tools/call')?.masking, 'masked');
+});
+
+test('what masking found in an answer reaches the blind index: every customer of a large export is found by subject', async () => {
+  // 200 customers, several identifiers each: the mask step hands their keyed hashes to the audit
+  // trail joined in runs of 1,024, so the first customer and the last fall into different runs.
+  const client = await legacyClient('crm', ['support']);
+  let text: string;
+  try {
+    const r = await client.callTool({ name: 'export_customers', arguments: { format: 'json' } });
+    assert.ok(!r.isError);
+    text = JSON.stringify(r);
+  } finally {
+    await client.close();
+  }
+  const all = crm.server.store.list();
+  const first = all[0] as Customer;
+  const last = all.at(-1) as Customer;
+  assert.deepEqual([...leaks(text, first), ...leaks(text, last)], []);
+  const profile = gw.ctx.masking?.compiled.profiles.get('default');
+  assert.ok(profile);
+  const exports = searchTrail(gw.ctx.store.audit, { name: 'export_customers', limit: 10 }).events;
+  assert.equal(exports.length, 1);
+  const event = exports[0] as EventView;
+  const { subjects } = event.event.recording as { subjects: number };
+  assert.ok(subjects > 1024, `subjects: ${subjects}`);
+  for (const c of [first, last]) {
+    const { keys } = subjectKeysFor(c.email, profile);
+    const hits = searchTrail(gw.ctx.store.audit, { subjects: keys, limit: 100 }).events;
+    // Earlier tests read the first customer too: the export must be among what touched them.
+    assert.ok(
+      hits.some((h) => h.id === event.id),
+      `${c.id}: the export carried this address, and the blind index says so`,
+    );
+  }
 });

@@ -63,6 +63,28 @@ test('a subject set is sorted, without duplicates, and leaves out what is not a 
   assert.equal(subjectSet([]), null);
 });
 
+test('keys may also come as bytes, several to a buffer, merged with those in hex', () => {
+  const keys = Array.from({ length: 2100 }, (_, i) => key(`bytes${i}`));
+  const bytes = (list: string[]) => Buffer.from(list.join(''), 'hex');
+  // Two buffers of keys (the second with half a key left over at its end), hex keys beside them,
+  // and repeats across both forms: each key once.
+  const set = subjectSet(
+    [...keys.slice(2000), keys[5] as string, 'nothex'],
+    [
+      bytes(keys.slice(0, 1024)),
+      Buffer.concat([bytes(keys.slice(1024, 2000)), Buffer.alloc(16, 7)]),
+      bytes([keys[2050] as string]),
+    ],
+  );
+  assert.ok(set);
+  assert.equal(set.count, 2100);
+  assert.deepEqual(
+    setKeys(set.keys).map((k) => k.toString('hex')),
+    [...keys].sort(),
+  );
+  assert.equal(subjectSet([], [Buffer.alloc(31)]), null);
+});
+
 test('a set of thousands of keys, decoded in parts, leaves out a bad key in any part and no other', () => {
   const keys = Array.from({ length: 2500 }, (_, i) => key(`many${i}`));
   const bad = [...keys];
