@@ -354,7 +354,7 @@ function exchangeSubmission(ex: Exchange): { facts: ExchangeFacts; recording: Ca
       truncated: c.truncated,
       outMasked,
       profile: ex.maskingProfile ?? null,
-      // Duplicates and all, joined in runs: the writer's subject set drops them once sorted, as bytes.
+      // Duplicates and all, as bytes: the writer's subject set drops them once sorted.
       subjects: ex.found?.hashes ?? [],
       // When the answer went out masked, the writer does not mask it again: what was found is told here.
       answerTypes: outMasked ? { ...(ex.found as FoundInAnswer).types } : {},

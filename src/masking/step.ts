@@ -23,6 +23,8 @@ import type { Finding, FoundInAnswer } from './types.ts';
 const MAX_HASHES = 10_000;
 /** Hashes decoded together: 64 KB of digits, under V8's large-object size (src/store/subject-sets.ts). */
 const HASHES_PER_RUN = 1024;
+/** Hex digits of one keyed hash (32 bytes). */
+const HASH_DIGITS = 64;
 
 export interface GatewayMasking {
   readonly compiled: CompiledMasking;
@@ -72,7 +74,8 @@ function summarise(found: FoundInAnswer & { kept: number }, findings: readonly F
   let run: string[] = [];
   for (const f of findings) {
     found.types[f.type] = (found.types[f.type] ?? 0) + 1;
-    if (f.type === 'SECRET' || found.kept >= MAX_HASHES) continue;
+    // Joined, a hash of another length would shift every key after it: only whole ones go in.
+    if (f.type === 'SECRET' || f.valueHash.length !== HASH_DIGITS || found.kept >= MAX_HASHES) continue;
     run.push(f.valueHash);
     found.kept++;
     if (run.length === HASHES_PER_RUN) {

@@ -45,9 +45,9 @@ export interface Finding {
  * "What a masked exchange keeps").
  */
 export interface FoundInAnswer {
-  /** Entity type → how many values of it were masked. */
+  /** Entity type → how many values of it were found (masked, unless the caller is exempt). */
   readonly types: Record<string, number>;
-  /** Keyed hashes of the values masked, secrets left out: 32 bytes each, ~1,000 to a buffer. */
+  /** Keyed hashes of the values found, secrets left out: 32 bytes each, ~1,000 to a buffer. */
   readonly hashes: Buffer[];
 }
 
