@@ -13,8 +13,6 @@ export type { ServerCredential };
 // (transport/upstream-http forwards only protocol headers), so the upstream sees Custos's secret
 // and the client never sees it.
 
-/** A header value may not contain CR, LF or NUL (RFC 9110 §5.5); a secret that does would split the request. */
-
 /** Builds every configured server's credential at boot. A missing secret does not stop the gateway: its calls answer 502. */
 export function buildServerCredentials(
   config: Readonly<Config>,
@@ -53,6 +51,7 @@ function apply(ex: Exchange, cred: ServerCredential, secret: string): void {
   if (ex.upstream.kind === 'http') {
     const header = cred.inject.header ?? 'authorization';
     const value = cred.inject.prefix + secret;
+    // A header value may not contain CR, LF or NUL (RFC 9110 §5.5): a secret that did would split the request.
     if (BAD_HEADER_VALUE.test(value))
       throw credentialUnavailable(server, 'the credential is not a valid header value');
     ex.upstreamHeaders = { ...ex.upstreamHeaders, [header]: value };

@@ -426,7 +426,6 @@ class Conn {
   }
 }
 
-/** tchar (RFC 9110 §5.6.2), by character code. */
 /**
  * The header lines of `text` from `pos` (CRLF-separated, no final CRLF): names lower-cased,
  * values without their surrounding spaces and tabs, repeats joined by ", ". A string says what is
