@@ -229,6 +229,14 @@ const answerFast: FastHandler = (req, res) => {
   res.end(`fast ${req.method} ${req.url} ${req.body.length}`);
 };
 
+/** answerFast, but the request for `url` is answered only once `held` opens. */
+const answerFastHolding =
+  (url: string, held: { promise: Promise<void> }): FastHandler =>
+  (req, res) => {
+    if (req.url === url) void held.promise.then(() => answerFast(req, res));
+    else answerFast(req, res);
+  };
+
 const BASE: FastIngressOptions = {
   accepts: (path) => path === '/mcp' || path.startsWith('/mcp/'),
   maxHeadBytes: 4096,
@@ -538,10 +546,7 @@ test('a head and a body arriving in many small pieces are joined whole, with the
 
 test('more pipelined bytes than the ingress buffers: reading pauses, then resumes, and every request is answered in order', async (t) => {
   const held = gate();
-  const g = await start(t, (req, res) => {
-    if (req.url === '/mcp?0') void held.promise.then(() => answerFast(req, res));
-    else answerFast(req, res);
-  });
+  const g = await start(t, answerFastHolding('/mcp?0', held));
   const c = await g.connect();
   // 40 requests of ~900 bytes: far over maxHeadBytes + maxBodyBytes (5 KiB), the bound on what waits.
   const n = 40;
@@ -1207,10 +1212,7 @@ describe('timeouts', { concurrency: true }, () => {
 
 test('closeIdleConnections: an idle connection is closed at once, a busy one after its answer, which says so', async (t) => {
   const held = gate();
-  const g = await start(t, (req, res) => {
-    if (req.url === '/mcp?busy') void held.promise.then(() => answerFast(req, res));
-    else answerFast(req, res);
-  });
+  const g = await start(t, answerFastHolding('/mcp?busy', held));
   const idle = await g.connect();
   idle.write(request('GET', '/mcp'));
   await idle.next();
