@@ -29,6 +29,8 @@ export interface WriterSetup {
   checkpointIntervalMs: number;
   checkpointFile: string | undefined;
   checkpointWebhook: string | undefined;
+  /** An append's time for folding per bucket owed (src/store/subject-fold.ts); Infinity: all at once. */
+  foldStepMs?: number | undefined;
 }
 
 /**
@@ -60,5 +62,6 @@ export function buildWriter(
     signCheckpoint: (size, rootHash) => signCheckpoint({ origin: setup.origin, size, rootHash }, signer),
     checkpointEvery: setup.checkpointEvery,
     checkpointIntervalMs: setup.checkpointIntervalMs,
+    foldStepMs: setup.foldStepMs,
   });
 }

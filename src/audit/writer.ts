@@ -4,7 +4,8 @@ import type { CompiledMasking, CompiledProfile } from '../masking/compile.ts';
 import { maskJson } from '../masking/index.ts';
 import type { Finding } from '../masking/types.ts';
 import type { AuditSql, CheckpointRow } from '../store/audit-sql.ts';
-import { SUBJECT_BUCKET, setKeys, subjectSet } from '../store/subject-sets.ts';
+import { FOLD_STEP_MS } from '../store/subject-fold.ts';
+import { setKeys, subjectSet } from '../store/subject-sets.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
 import { type ActionFacts, type EventFacts, eventBody, eventColumns, type PayloadFacts } from './event.ts';
 import { maskAnswer, maskRequest } from './mask-recording.ts';
@@ -60,6 +61,8 @@ export interface WriterOptions {
   checkpointEvery: number;
   /** … or this often while events arrive (ms). */
   checkpointIntervalMs: number;
+  /** An append's time for folding per bucket owed (default FOLD_STEP_MS); Infinity: all at once. */
+  foldStepMs?: number | undefined;
   now?: () => number;
 }
 
@@ -165,9 +168,9 @@ export class AuditWriter {
       for (const n of appender.append(leafHash)) sql.insertNode(n.level, n.index, n.hash);
       this.#tipChain = chain;
     }
-    // Search and blind index for the buckets this batch completed (src/store/audit-sql.ts), and one
-    // more, so that a lag (a batch that failed to fold) is caught up and never grows.
-    sql.fold(appender.size, Math.ceil(prepared.length / SUBJECT_BUCKET) + 1);
+    // Search and blind index for complete buckets, a few milliseconds' worth per append
+    // (src/store/subject-fold.ts): a bucket is folded over the appends that follow it.
+    sql.fold(appender.size, this.#o.foldStepMs ?? FOLD_STEP_MS);
     return appender;
   }
 

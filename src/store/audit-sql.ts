@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { foldSets, postingSeqs, SUBJECT_BUCKET, setHas, setWithout } from './subject-sets.ts';
+import { createFolder } from './subject-fold.ts';
+import { postingSeqs, SUBJECT_BUCKET, setHas, setWithout } from './subject-sets.ts';
 
 // The audit trail's SQL (docs/audit.md): the chain of events, their payloads, the Merkle nodes,
 // signed checkpoints, the blind index and the per-subject keys. One writer appends inside an
@@ -87,11 +88,13 @@ export interface AuditSql {
   /** The event's blind-index keys: a subject set (src/store/subject-sets.ts). */
   insertSubjectSet(seq: number, keys: Buffer): void;
   /**
-   * Folds complete buckets of a store of `size` events (at most `max` of them) into the search
-   * index and the blind index's postings; returns how many were folded. Inside the append
-   * transaction.
+   * Folds the complete buckets of a store of `size` events into the search index and the blind
+   * index's postings, a step at a time, for about `budgetMs` per bucket owed (src/store/subject-fold.ts).
+   * Inside the append transaction. Returns whether every complete bucket is folded.
    */
-  fold(size: number, max: number): number;
+  fold(size: number, budgetMs: number): boolean;
+  /** Buckets folded, and the step the next one is at (0: not started). */
+  foldProgress(): { folded: number; step: number };
   insertNode(level: number, idx: number, hash: Buffer): void;
   leafHashes(start: number, end: number): Buffer[];
   storedNode(level: number, idx: number): Buffer | undefined;
@@ -154,22 +157,11 @@ export function createAuditSql(db: Database.Database): AuditSql {
   );
   const updateSetStmt = db.prepare('UPDATE audit_subject_sets SET keys = ? WHERE seq = ?');
   const deleteSetStmt = db.prepare('DELETE FROM audit_subject_sets WHERE seq = ?');
-  const deleteSetsStmt = db.prepare('DELETE FROM audit_subject_sets WHERE seq >= ? AND seq < ?');
-  // A bucket is folded once; should a set of it be written late all the same, its offsets join.
-  const insertPostingStmt = db.prepare(
-    `INSERT INTO audit_subject_postings (subject, bucket, offsets) VALUES (?, ?, ?)
-     ON CONFLICT (subject, bucket) DO UPDATE SET offsets = offsets || excluded.offsets`,
-  );
   const postingsStmt = db.prepare('SELECT bucket, offsets FROM audit_subject_postings WHERE subject = ?');
   const deletePostingsStmt = db
     .prepare('DELETE FROM audit_subject_postings WHERE subject = ? RETURNING length(offsets)')
     .pluck();
   const foldedStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'folded'").pluck();
-  const setFoldedStmt = db.prepare("UPDATE audit_meta SET value = ? WHERE name = 'folded'");
-  const foldSearchStmt = db.prepare(
-    `INSERT OR REPLACE INTO audit_search (seq, id, at, server, caller, name, session_id)
-     SELECT seq, id, at, server, caller, name, session_id FROM audit_events WHERE seq >= ? AND seq < ?`,
-  );
   const insertNodeStmt = db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const leafStmt = db
     .prepare('SELECT leaf_hash FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq')
@@ -248,6 +240,7 @@ export function createAuditSql(db: Database.Database): AuditSql {
     'UPDATE audit_payloads SET masked = NULL, raw = NULL, pruned_at = ? WHERE seq = ? AND (masked IS NOT NULL OR raw IS NOT NULL)',
   );
 
+  const folder = createFolder(db);
   const appendTx = db.transaction((fn: () => unknown) => fn());
   const readTx = db.transaction((fn: () => unknown) => fn());
   const folded = (): number => (foldedStmt.get() as number | undefined) ?? 0;
@@ -268,7 +261,15 @@ export function createAuditSql(db: Database.Database): AuditSql {
     }) as number[];
 
   return {
-    appending: <T>(fn: () => T): T => appendTx.immediate(fn) as T,
+    appending<T>(fn: () => T): T {
+      try {
+        return appendTx.immediate(fn) as T;
+      } catch (err) {
+        // What the fold read in this transaction may have been written in it too, and is gone.
+        folder.reset();
+        throw err;
+      }
+    },
     tip() {
       const row = tipStmt.get() as { seq: number; chainHash: Buffer } | undefined;
       return row ? { size: row.seq + 1, chainHash: row.chainHash } : { size: 0, chainHash: ZERO_HASH };
@@ -291,19 +292,8 @@ export function createAuditSql(db: Database.Database): AuditSql {
       ),
     insertPayload: (seq, masked, raw) => void insertPayloadStmt.run(seq, masked, raw),
     insertSubjectSet: (seq, keys) => void insertSetStmt.run(seq, keys),
-    fold(size, max) {
-      let done = 0;
-      for (let bucket = folded(); done < max && (bucket + 1) * SUBJECT_BUCKET <= size; bucket++, done++) {
-        const from = bucket * SUBJECT_BUCKET;
-        const to = from + SUBJECT_BUCKET;
-        foldSearchStmt.run(from, to);
-        for (const p of foldSets(bucket, setsStmt.iterate(from, to) as IterableIterator<SetRow>))
-          insertPostingStmt.run(p.subject, bucket, p.offsets);
-        deleteSetsStmt.run(from, to);
-        setFoldedStmt.run(bucket + 1);
-      }
-      return done;
-    },
+    fold: (size, budgetMs) => folder.fold(size, budgetMs),
+    foldProgress: () => folder.progress(),
     insertNode: (level, idx, hash) => void insertNodeStmt.run(level, idx, hash),
     leafHashes: (start, end) => leafStmt.all(start, end) as Buffer[],
     storedNode: (level, idx) => nodeStmt.get(level, idx) as Buffer | undefined,
@@ -395,9 +385,11 @@ export function createAuditSql(db: Database.Database): AuditSql {
         ...(setsStmt.iterate(folded() * SUBJECT_BUCKET, Number.MAX_SAFE_INTEGER) as IterableIterator<SetRow>),
       ];
       for (const row of sets) {
-        const hits = subjects.filter((s) => setHas(row.keys, s)).length;
-        if (hits === 0) continue;
-        n += hits;
+        const held = subjects.filter((s) => setHas(row.keys, s));
+        if (held.length === 0) continue;
+        // In a bucket being folded, a subject whose postings are in already was counted there.
+        const bucket = Math.floor(row.seq / SUBJECT_BUCKET);
+        n += held.filter((s) => !folder.postingDone(bucket, s)).length;
         const kept = setWithout(row.keys, subjects);
         if (kept) updateSetStmt.run(kept, row.seq);
         else deleteSetStmt.run(row.seq);

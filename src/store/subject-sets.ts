@@ -4,8 +4,9 @@
 // page I/O per such answer once the index outgrows SQLite's cache. Instead each event stores one
 // *subject set* (its keys, sorted, in one blob: a sequential insert), and every SUBJECT_BUCKET
 // events the sets are folded into *postings* — one row per distinct subject of the bucket, holding
-// the offsets of the events that touched it — and the sets are dropped. A search reads a subject's
-// postings (one index range) and binary-searches the sets of the bucket not folded yet.
+// the offsets of the events that touched it — and the sets are dropped (over the appends that
+// follow, a step at a time: subject-fold.ts). A search reads a subject's postings (one index range)
+// and binary-searches the sets of the buckets not folded yet.
 
 /** Bytes of one blind-index key (a keyed BLAKE2s-256 of an identifier's normal form). */
 export const SUBJECT_KEY_BYTES = 32;

@@ -24,7 +24,13 @@ export interface TestTrail {
   close(): void;
 }
 
-export function openTestTrail(opts: { checkpointEvery?: number; kek?: boolean } = {}): TestTrail {
+/**
+ * `foldStepMs`: the writer's folding time per append (src/store/subject-fold.ts); by default a
+ * bucket folds in the append that completes it, so what a test sees does not hang on timing.
+ */
+export function openTestTrail(
+  opts: { checkpointEvery?: number; kek?: boolean; foldStepMs?: number } = {},
+): TestTrail {
   const dir = mkdtempSync(join(tmpdir(), 'custos-audit-'));
   const path = join(dir, 'trail.db');
   const db = new Database(path);
@@ -42,6 +48,7 @@ export function openTestTrail(opts: { checkpointEvery?: number; kek?: boolean } 
     checkpointIntervalMs: 3_600_000,
     checkpointFile: undefined,
     checkpointWebhook: undefined,
+    foldStepMs: opts.foldStepMs ?? Number.POSITIVE_INFINITY,
   };
   const writer = buildWriter(setup, db);
   const others: Database.Database[] = [];

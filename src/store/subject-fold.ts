@@ -1,0 +1,173 @@
+import type Database from 'better-sqlite3';
+import { foldSets, SUBJECT_BUCKET, SUBJECT_KEY_BYTES } from './subject-sets.ts';
+
+// Folding a bucket a step at a time (docs/audit.md, "Data subjects"). Every SUBJECT_BUCKET events
+// the writer folds the bucket's subject sets into postings and its events into audit_search. Done
+// at once inside one append, that stalled the gateway for ~150–300 ms every 256 large answers (and
+// ~1.8 s for answers with subjects of their own): the commit waited for it, and so did every answer
+// in flight. Now each append does a few steps of it within a time budget, and the next append goes
+// on from there:
+//
+//   1. read the bucket's sets, LOAD_ROWS at a time (kept in memory, not in the store);
+//   2. fold the keys of one slice of the key space at a time (KEY_SLICES of them, by a key's first
+//      byte; each set is sorted, so a slice of it is one run) and insert their postings;
+//   3. delete the sets, DROP_ROWS at a time (secure_delete overwrites them), then copy the bucket's
+//      events into audit_search and mark the bucket folded.
+//
+// Steps 2 and 3 are recorded in audit_meta ('fold_step') in the transaction that does them, so a
+// restart goes on where the last commit left off and never inserts a posting twice. Meanwhile a
+// search finds the bucket's events through the postings done and the sets still there (an event
+// found through both counts once). An erasure between two steps removes its subjects from both and
+// counts what it removed once (`postingDone`); the loaded sets are then stale (the erasure count
+// says so) and are read again.
+//
+// A writer that falls behind (answers whose subjects are all different cost ~1.5 s of inserts a
+// bucket) folds more per append, in proportion to the buckets it owes, and past MAX_LAG_BUCKETS it
+// folds whole buckets at once again, so the unfolded tail (scanned by every search) stays short.
+
+/** Slices of the key space, by a key's first byte. */
+export const KEY_SLICES = 64;
+const BYTES_PER_SLICE = 256 / KEY_SLICES;
+/** Set rows read per loading step (~1.7 MB for a bucket of large answers). */
+const LOAD_ROWS = 32;
+/** Set rows deleted per step. */
+const DROP_ROWS = 32;
+const DROP_STEPS = SUBJECT_BUCKET / DROP_ROWS;
+/** Persisted steps of a bucket: the slices, then the drops (the last drop ends the bucket). */
+const STEPS = KEY_SLICES + DROP_STEPS;
+/** An append's time for folding, per complete bucket not yet folded. */
+export const FOLD_STEP_MS = 2;
+/** Complete buckets left unfolded beyond which the writer folds whole buckets at once. */
+export const MAX_LAG_BUCKETS = 4;
+
+type SetRow = { seq: number; keys: Buffer };
+
+/** The fold of one store's buckets; its statements are its own, its progress is in the store. */
+export interface Folder {
+  /**
+   * Folds the complete buckets of a store of `size` events, step by step, for about
+   * `budgetMs` × the buckets owed (at least one step). Inside the append transaction. Returns
+   * whether every complete bucket is folded.
+   */
+  fold(size: number, budgetMs: number): boolean;
+  /** Buckets folded, and the persisted step of the next (0: not started). */
+  progress(): { folded: number; step: number };
+  /** Whether a subject's postings in `bucket` are already inserted (its sets may still hold it). */
+  postingDone(bucket: number, subject: Buffer): boolean;
+  /** Forgets the sets read: the transaction they were read in rolled back (they may be gone). */
+  reset(): void;
+}
+
+export function createFolder(db: Database.Database): Folder {
+  const foldedStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'folded'").pluck();
+  const setFoldedStmt = db.prepare("UPDATE audit_meta SET value = ? WHERE name = 'folded'");
+  const stepStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'fold_step'").pluck();
+  const setStepStmt = db.prepare(
+    `INSERT INTO audit_meta (name, value) VALUES ('fold_step', ?)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+  );
+  const erasuresStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'erasures'").pluck();
+  const setsStmt = db.prepare(
+    'SELECT seq, keys FROM audit_subject_sets WHERE seq >= ? AND seq < ? ORDER BY seq',
+  );
+  const deleteSetsStmt = db.prepare('DELETE FROM audit_subject_sets WHERE seq >= ? AND seq < ?');
+  // A bucket is folded once; should a set of it be written late all the same, its offsets join.
+  const insertPostingStmt = db.prepare(
+    `INSERT INTO audit_subject_postings (subject, bucket, offsets) VALUES (?, ?, ?)
+     ON CONFLICT (subject, bucket) DO UPDATE SET offsets = offsets || excluded.offsets`,
+  );
+  const foldSearchStmt = db.prepare(
+    `INSERT OR REPLACE INTO audit_search (seq, id, at, server, caller, name, session_id)
+     SELECT seq, id, at, server, caller, name, session_id FROM audit_events WHERE seq >= ? AND seq < ?`,
+  );
+
+  const folded = (): number => (foldedStmt.get() as number | undefined) ?? 0;
+  const persistedStep = (): number => (stepStmt.get() as number | undefined) ?? 0;
+
+  /**
+   * The sets of the bucket being folded as read so far (bucket -1: none), and the next event to
+   * read from; stale once an erasure has run.
+   */
+  const unloaded = () => ({ bucket: -1, erasures: -1, rows: [] as SetRow[], next: 0 });
+  let loaded = unloaded();
+
+  /** One step of `bucket` at persisted step `step`; returns the next persisted step (STEPS: done). */
+  function oneStep(bucket: number, step: number): number {
+    const from = bucket * SUBJECT_BUCKET;
+    const end = from + SUBJECT_BUCKET;
+    if (step < KEY_SLICES) {
+      const erasures = erasuresStmt.get() as number;
+      if (loaded.bucket !== bucket || loaded.erasures !== erasures)
+        loaded = { bucket, erasures, rows: [], next: from };
+      if (loaded.next < end) {
+        const to = Math.min(loaded.next + LOAD_ROWS, end);
+        for (const row of setsStmt.all(loaded.next, to) as SetRow[]) loaded.rows.push(row);
+        loaded.next = to;
+        return step;
+      }
+      const lo = step * BYTES_PER_SLICE;
+      const slice: SetRow[] = [];
+      for (const row of loaded.rows) {
+        const a = firstWithByteAtLeast(row.keys, lo);
+        const b = firstWithByteAtLeast(row.keys, lo + BYTES_PER_SLICE);
+        if (b > a)
+          slice.push({ seq: row.seq, keys: row.keys.subarray(a * SUBJECT_KEY_BYTES, b * SUBJECT_KEY_BYTES) });
+      }
+      for (const p of foldSets(bucket, slice)) insertPostingStmt.run(p.subject, bucket, p.offsets);
+      return step + 1;
+    }
+    const drop = step - KEY_SLICES;
+    deleteSetsStmt.run(from + drop * DROP_ROWS, from + (drop + 1) * DROP_ROWS);
+    if (drop + 1 < DROP_STEPS) return step + 1;
+    foldSearchStmt.run(from, end);
+    setFoldedStmt.run(bucket + 1);
+    loaded = unloaded();
+    return STEPS;
+  }
+
+  return {
+    fold(size, budgetMs) {
+      const complete = Math.floor(size / SUBJECT_BUCKET);
+      let bucket = folded();
+      if (bucket >= complete) return true;
+      let step = persistedStep();
+      const start = performance.now();
+      const budget = budgetMs * (complete - bucket);
+      do {
+        step = oneStep(bucket, step);
+        if (step === STEPS) {
+          bucket++;
+          step = 0;
+        }
+      } while (
+        bucket < complete &&
+        (complete - bucket > MAX_LAG_BUCKETS || performance.now() - start < budget)
+      );
+      setStepStmt.run(step);
+      return bucket >= complete;
+    },
+    progress: () => ({ folded: folded(), step: persistedStep() }),
+    postingDone(bucket, subject) {
+      const f = folded();
+      if (bucket < f) return true;
+      if (bucket > f) return false;
+      const step = persistedStep();
+      return step >= KEY_SLICES || Math.floor((subject[0] as number) / BYTES_PER_SLICE) < step;
+    },
+    reset() {
+      loaded = unloaded();
+    },
+  };
+}
+
+/** The index of the first key of a sorted set whose first byte is `byte` or more (binary search). */
+function firstWithByteAtLeast(keys: Buffer, byte: number): number {
+  let lo = 0;
+  let hi = Math.floor(keys.length / SUBJECT_KEY_BYTES);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid * SUBJECT_KEY_BYTES] as number) < byte) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
