@@ -27,6 +27,10 @@ import type { WriterSetup } from './writer-setup.ts';
 // GROUP_HORIZON_MS ago no longer counts: a stream that stays open (subscriptions/listen) or a long
 // tool call is not about to end, and must not hold every other caller's commit up.
 //
+// The fold of complete buckets (src/store/subject-fold.ts) is not part of the commits: the turn after
+// a commit folds for a few milliseconds in a transaction of its own, without a sync, once the
+// commit's answers are out. A fold that fails is logged and retried; appends go on.
+//
 // When a commit fails the sink turns unhealthy: the gateway refuses new requests (fail closed) and
 // probes the store every second until a write and its sync go through again.
 
@@ -62,6 +66,8 @@ export const GROUP_HORIZON_MS = 50;
 export const GROUP_MAX = 64;
 
 const PROBE_MS = 1000;
+/** A failing fold is logged once in this long. */
+const FOLD_WARN_MS = 60_000;
 
 export interface GroupCommit {
   /** The longest a commit waits for expected events (0: never waits). */
@@ -100,6 +106,8 @@ export class InProcessSink implements AuditSink {
   /** How long a commit may wait for expected events (0: each turn commits at once), and for which. */
   readonly #group: GroupCommit;
   #healthy = true;
+  #foldScheduled = false;
+  #foldWarnedAt = Number.NEGATIVE_INFINITY;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
   /** Gives back what the sink owns (its connection) once everything is synced. */
@@ -252,7 +260,45 @@ export class InProcessSink implements AuditSink {
       return;
     }
     this.#durable(waiters);
+    this.#foldSoon();
   }
+
+  /**
+   * Folds complete buckets of the trail (src/store/subject-fold.ts) a few milliseconds at a time, in
+   * a turn of its own after a commit: the commit's answers are out by then, and the sockets' input
+   * is read between two such turns. Goes on turn after turn while a bucket is owed.
+   */
+  #foldSoon(): void {
+    if (this.#foldScheduled || this.#closed) return;
+    this.#foldScheduled = true;
+    setImmediate(this.#foldNow);
+  }
+
+  readonly #foldNow = (): void => {
+    this.#foldScheduled = false;
+    const writer = this.#writer;
+    if (!writer || this.#closed) return;
+    let done: boolean;
+    try {
+      done = writer.fold();
+    } catch (err) {
+      // Nothing is lost: the sets stay searchable, and the next commit tries again. Said once a
+      // minute at most, since every commit would say it again.
+      const now = performance.now();
+      if (now - this.#foldWarnedAt >= FOLD_WARN_MS) {
+        this.#foldWarnedAt = now;
+        log(
+          'warn',
+          'the audit fold failed; searches read the unfolded events, and the fold retries after each commit',
+          {
+            error: err instanceof Error ? err.message : String(err),
+          },
+        );
+      }
+      return;
+    }
+    if (!done) this.#foldSoon();
+  };
 
   #take(): [Submission, Waiter][] {
     this.#scheduled = false;
@@ -346,6 +392,9 @@ export function startSink(setup: WriterSetup, db: Database.Database, masking?: C
   const durable = setup.path !== ':memory:';
   // The store opens every connection so; said here too, since durability rests on it.
   if (durable) db.pragma('synchronous = FULL');
-  const writer = import('./writer-setup.ts').then((m) => m.buildWriter(setup, db, masking));
+  // The sink folds after each commit, once the answers are out (`#foldSoon`), not inside it.
+  const writer = import('./writer-setup.ts').then((m) =>
+    m.buildWriter({ ...setup, foldApart: true }, db, masking),
+  );
   return new InProcessSink(writer, setup, durable ? () => db.close() : undefined);
 }

@@ -31,6 +31,8 @@ export interface WriterSetup {
   checkpointWebhook: string | undefined;
   /** An append's time for folding per bucket owed (src/store/subject-fold.ts); Infinity: all at once. */
   foldStepMs?: number | undefined;
+  /** Appends do not fold; the caller calls the writer's `fold()` (the gateway's sink). */
+  foldApart?: boolean | undefined;
 }
 
 /**
@@ -63,5 +65,6 @@ export function buildWriter(
     checkpointEvery: setup.checkpointEvery,
     checkpointIntervalMs: setup.checkpointIntervalMs,
     foldStepMs: setup.foldStepMs,
+    foldApart: setup.foldApart,
   });
 }

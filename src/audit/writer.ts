@@ -63,6 +63,8 @@ export interface WriterOptions {
   checkpointIntervalMs: number;
   /** An append's time for folding per bucket owed (default FOLD_STEP_MS); Infinity: all at once. */
   foldStepMs?: number | undefined;
+  /** Appends do not fold; the caller calls `fold()` after its commits (the gateway's sink). */
+  foldApart?: boolean | undefined;
   now?: () => number;
 }
 
@@ -169,9 +171,21 @@ export class AuditWriter {
       this.#tipChain = chain;
     }
     // Search and blind index for complete buckets, a few milliseconds' worth per append
-    // (src/store/subject-fold.ts): a bucket is folded over the appends that follow it.
-    sql.fold(appender.size, this.#o.foldStepMs ?? FOLD_STEP_MS);
+    // (src/store/subject-fold.ts): a bucket is folded over the appends that follow it. The gateway's
+    // sink folds apart, after the answers are out (`fold`).
+    if (!this.#o.foldApart) sql.fold(appender.size, this.#o.foldStepMs ?? FOLD_STEP_MS);
     return appender;
+  }
+
+  /**
+   * Folds complete buckets for about the writer's budget per bucket owed, in a transaction of its
+   * own that does not wait for the disk: the next append's sync makes it durable, and one lost in
+   * a crash is simply done again (its progress is in the same transaction). Returns whether every
+   * complete bucket is folded.
+   */
+  fold(): boolean {
+    const { sql } = this.#o;
+    return sql.foldUnsynced(sql.tip().size, this.#o.foldStepMs ?? FOLD_STEP_MS);
   }
 
   /**

@@ -93,6 +93,11 @@ export interface AuditSql {
    * Inside the append transaction. Returns whether every complete bucket is folded.
    */
   fold(size: number, budgetMs: number): boolean;
+  /**
+   * The same in a transaction of its own, committed without a sync (WAL, synchronous=NORMAL for
+   * it): the next synced commit makes it durable, and lost in a crash it is done again.
+   */
+  foldUnsynced(size: number, budgetMs: number): boolean;
   /** Buckets folded, and the step the next one is at (0: not started). */
   foldProgress(): { folded: number; step: number };
   insertNode(level: number, idx: number, hash: Buffer): void;
@@ -293,6 +298,15 @@ export function createAuditSql(db: Database.Database): AuditSql {
     insertPayload: (seq, masked, raw) => void insertPayloadStmt.run(seq, masked, raw),
     insertSubjectSet: (seq, keys) => void insertSetStmt.run(seq, keys),
     fold: (size, budgetMs) => folder.fold(size, budgetMs),
+    foldUnsynced(size, budgetMs) {
+      const synchronous = db.pragma('synchronous', { simple: true }) as number;
+      db.pragma('synchronous = NORMAL');
+      try {
+        return this.appending(() => folder.fold(size, budgetMs));
+      } finally {
+        db.pragma(`synchronous = ${synchronous}`);
+      }
+    },
     foldProgress: () => folder.progress(),
     insertNode: (level, idx, hash) => void insertNodeStmt.run(level, idx, hash),
     leafHashes: (start, end) => leafStmt.all(start, end) as Buffer[],

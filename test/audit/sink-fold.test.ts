@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InProcessSink, startSink } from '../../src/audit/sink.ts';
+import type { AuditWriter, Submission } from '../../src/audit/writer.ts';
+import type { WriterSetup } from '../../src/audit/writer-setup.ts';
+import { openConnection } from '../../src/store/index.ts';
+import { SUBJECT_BUCKET } from '../../src/store/subject-sets.ts';
+import { exchangeFacts, openTestTrail } from '../helpers/audit.ts';
+
+// The gateway's sink folds apart from its commits (src/audit/sink.ts, #foldSoon): its appends do
+// not fold, and the turns after a commit do, in transactions of their own that leave the
+// connection syncing every commit as before.
+
+test('the sink folds complete buckets after its commits, and its connection still syncs every commit', async (t) => {
+  const trail = openTestTrail();
+  t.after(() => trail.close());
+  const db = openConnection(trail.path);
+  const sink = startSink({ ...trail.setup, foldStepMs: 2 }, db);
+  const events = SUBJECT_BUCKET + 44;
+  await Promise.all(
+    Array.from({ length: events }, (_, i) => sink.submit({ facts: exchangeFacts({ id: `ev-${i}` }) })),
+  );
+  let folded = 0;
+  for (let waited = 0; waited < 5000 && folded === 0; waited += 20) {
+    await new Promise((r) => setTimeout(r, 20));
+    folded = trail.sql.foldProgress().folded;
+  }
+  assert.equal(folded, 1, 'the complete bucket is folded');
+  assert.equal(trail.sql.count(), events);
+  assert.equal(trail.raw().prepare('SELECT count(*) FROM audit_search').pluck().get(), SUBJECT_BUCKET);
+  assert.deepEqual(
+    trail.sql.eventsById('ev-3').map((e) => e.seq),
+    [3],
+  );
+  assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL again after the fold');
+  await sink.close();
+});
+
+test('a fold that fails leaves commits and health alone, and is tried again after the next commit', async (t) => {
+  let folds = 0;
+  const writer = {
+    write: () => [],
+    warm() {},
+    mirror() {},
+    checkpoint: () => undefined,
+    fold(): boolean {
+      folds++;
+      throw new Error('the fold broke');
+    },
+  } as unknown as AuditWriter;
+  const sink = new InProcessSink(Promise.resolve(writer), {} as WriterSetup);
+  t.after(() => sink.close());
+  const sub = { facts: exchangeFacts() } as Submission;
+  await sink.submit(sub);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(folds, 1);
+  await sink.submit(sub);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(folds, 2, 'tried again after the next commit');
+  assert.equal(sink.healthy, true);
+});
