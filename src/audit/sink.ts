@@ -28,8 +28,9 @@ import type { WriterSetup } from './writer-setup.ts';
 // tool call is not about to end, and must not hold every other caller's commit up.
 //
 // The fold of complete buckets (src/store/subject-fold.ts) is not part of the commits: the turn after
-// a commit folds for a few milliseconds in a transaction of its own, without a sync, once the
-// commit's answers are out. A fold that fails is logged and retried; appends go on.
+// a commit does the fold's steps due by then (paced over the next bucket's events) in a transaction
+// of its own, without a sync, once the commit's answers are out. A fold that fails is logged and
+// retried; appends go on.
 //
 // When a commit fails the sink turns unhealthy: the gateway refuses new requests (fail closed) and
 // probes the store every second until a write and its sync go through again.
@@ -264,9 +265,10 @@ export class InProcessSink implements AuditSink {
   }
 
   /**
-   * Folds complete buckets of the trail (src/store/subject-fold.ts) a few milliseconds at a time, in
-   * a turn of its own after a commit: the commit's answers are out by then, and the sockets' input
-   * is read between two such turns. Goes on turn after turn while a bucket is owed.
+   * Folds complete buckets of the trail (src/store/subject-fold.ts) in a turn of its own after a
+   * commit: the commit's answers are out by then, and the sockets' input is read between two such
+   * turns. Paced: what is due by now, spread over the next bucket's events (a step every few
+   * events); turn after turn, a few milliseconds each, while behind.
    */
   #foldSoon(): void {
     if (this.#foldScheduled || this.#closed) return;
@@ -278,9 +280,9 @@ export class InProcessSink implements AuditSink {
     this.#foldScheduled = false;
     const writer = this.#writer;
     if (!writer || this.#closed) return;
-    let done: boolean;
+    let due: boolean;
     try {
-      done = writer.fold();
+      due = writer.fold();
     } catch (err) {
       // Nothing is lost: the sets stay searchable, and the next commit tries again. Said once a
       // minute at most, since every commit would say it again.
@@ -297,7 +299,7 @@ export class InProcessSink implements AuditSink {
       }
       return;
     }
-    if (!done) this.#foldSoon();
+    if (due) this.#foldSoon();
   };
 
   #take(): [Submission, Waiter][] {

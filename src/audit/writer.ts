@@ -178,14 +178,16 @@ export class AuditWriter {
   }
 
   /**
-   * Folds complete buckets for about the writer's budget per bucket owed, in a transaction of its
-   * own that does not wait for the disk: the next append's sync makes it durable, and one lost in
-   * a crash is simply done again (its progress is in the same transaction). Returns whether every
-   * complete bucket is folded.
+   * Folds what is due of complete buckets (paced over the next bucket's events; more when behind),
+   * in a transaction of its own that does not wait for the disk: the next append's sync makes it
+   * durable, and one lost in a crash is simply done again (its progress is in the same
+   * transaction). Costs no query when nothing is due. Returns whether steps are still due.
    */
   fold(): boolean {
     const { sql } = this.#o;
-    return sql.foldUnsynced(sql.tip().size, this.#o.foldStepMs ?? FOLD_STEP_MS);
+    const size = this.#appender?.size ?? sql.tip().size;
+    if (!sql.foldDue(size)) return false;
+    return sql.foldUnsynced(size, this.#o.foldStepMs ?? FOLD_STEP_MS);
   }
 
   /**

@@ -94,10 +94,13 @@ export interface AuditSql {
    */
   fold(size: number, budgetMs: number): boolean;
   /**
-   * The same in a transaction of its own, committed without a sync (WAL, synchronous=NORMAL for
-   * it): the next synced commit makes it durable, and lost in a crash it is done again.
+   * The gateway's fold, paced (src/store/subject-fold.ts, `foldPaced`), in a transaction of its own
+   * committed without a sync (WAL, synchronous=NORMAL for it): the next synced commit makes it
+   * durable, and lost in a crash it is done again. Returns whether steps are still due.
    */
   foldUnsynced(size: number, budgetMs: number): boolean;
+  /** Whether `foldUnsynced` has anything to do; from memory, without a query, most of the time. */
+  foldDue(size: number): boolean;
   /** Buckets folded, and the step the next one is at (0: not started). */
   foldProgress(): { folded: number; step: number };
   insertNode(level: number, idx: number, hash: Buffer): void;
@@ -302,11 +305,12 @@ export function createAuditSql(db: Database.Database): AuditSql {
       const synchronous = db.pragma('synchronous', { simple: true }) as number;
       db.pragma('synchronous = NORMAL');
       try {
-        return this.appending(() => folder.fold(size, budgetMs));
+        return this.appending(() => folder.foldPaced(size, budgetMs));
       } finally {
         db.pragma(`synchronous = ${synchronous}`);
       }
     },
+    foldDue: (size) => folder.due(size),
     foldProgress: () => folder.progress(),
     insertNode: (level, idx, hash) => void insertNodeStmt.run(level, idx, hash),
     leafHashes: (start, end) => leafStmt.all(start, end) as Buffer[],

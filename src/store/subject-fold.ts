@@ -35,6 +35,9 @@ const DROP_ROWS = 32;
 const DROP_STEPS = SUBJECT_BUCKET / DROP_ROWS;
 /** Persisted steps of a bucket: the slices, then the drops (the last drop ends the bucket). */
 const STEPS = KEY_SLICES + DROP_STEPS;
+const LOAD_STEPS = SUBJECT_BUCKET / LOAD_ROWS;
+/** Every step of a bucket, loading included: what a paced fold spreads over the next bucket's events. */
+const ALL_STEPS = LOAD_STEPS + STEPS;
 /** An append's time for folding, per complete bucket not yet folded. */
 export const FOLD_STEP_MS = 2;
 /** Complete buckets left unfolded beyond which the writer folds whole buckets at once. */
@@ -50,11 +53,19 @@ export interface Folder {
    * whether every complete bucket is folded.
    */
   fold(size: number, budgetMs: number): boolean;
+  /**
+   * Paced: while one bucket is owed, only the steps due by now, spread evenly over the next
+   * bucket's events (none, or one, most of the time), within the budget; more buckets owed, as
+   * `fold`. Returns whether steps are still due (the caller comes back soon).
+   */
+  foldPaced(size: number, budgetMs: number): boolean;
+  /** Whether `foldPaced` has anything to do: read from memory, from the store only when a bucket seems owed. */
+  due(size: number): boolean;
   /** Buckets folded, and the persisted step of the next (0: not started). */
   progress(): { folded: number; step: number };
   /** Whether a subject's postings in `bucket` are already inserted (its sets may still hold it). */
   postingDone(bucket: number, subject: Buffer): boolean;
-  /** Forgets the sets read: the transaction they were read in rolled back (they may be gone). */
+  /** Forgets the sets read and the progress known: the transaction they were read in rolled back. */
   reset(): void;
 }
 
@@ -91,6 +102,26 @@ export function createFolder(db: Database.Database): Folder {
   const unloaded = () => ({ bucket: -1, erasures: -1, rows: [] as SetRow[], next: 0 });
   let loaded = unloaded();
 
+  /** Folded buckets and the step of the next, as last read or written (undefined: read them). */
+  let known: { folded: number; step: number } | undefined;
+  const read = (): { folded: number; step: number } => {
+    known = { folded: folded(), step: persistedStep() };
+    return known;
+  };
+
+  /** The steps of `bucket` done, loading included (as far as this connection knows). */
+  const stepsDone = (bucket: number, step: number): number =>
+    step > 0
+      ? LOAD_STEPS + step
+      : loaded.bucket === bucket
+        ? (loaded.next - bucket * SUBJECT_BUCKET) / LOAD_ROWS
+        : 0;
+  /** Paced: the steps of the oldest bucket owed that are due once `size` events are in. */
+  const stepsDue = (size: number, complete: number, bucket: number): number =>
+    complete - bucket > 1
+      ? Number.POSITIVE_INFINITY
+      : Math.ceil((ALL_STEPS * ((size % SUBJECT_BUCKET) + 1)) / SUBJECT_BUCKET);
+
   /** One step of `bucket` at persisted step `step`; returns the next persisted step (STEPS: done). */
   function oneStep(bucket: number, step: number): number {
     const from = bucket * SUBJECT_BUCKET;
@@ -125,27 +156,37 @@ export function createFolder(db: Database.Database): Folder {
     return STEPS;
   }
 
+  /** Steps from the persisted progress on; paced, only those due. Returns the progress reached. */
+  function run(size: number, budgetMs: number, paced: boolean): { folded: number; step: number } {
+    const complete = Math.floor(size / SUBJECT_BUCKET);
+    let { folded: bucket, step } = read();
+    if (bucket >= complete) return { folded: bucket, step };
+    const start = performance.now();
+    const budget = budgetMs * (complete - bucket);
+    for (let first = true; bucket < complete; first = false) {
+      if (paced && stepsDone(bucket, step) >= stepsDue(size, complete, bucket)) break;
+      if (!first && complete - bucket <= MAX_LAG_BUCKETS && performance.now() - start >= budget) break;
+      step = oneStep(bucket, step);
+      if (step === STEPS) {
+        bucket++;
+        step = 0;
+      }
+    }
+    setStepStmt.run(step);
+    known = { folded: bucket, step };
+    return known;
+  }
+
+  /** Whether a paced fold has steps due at `size`, by what is known. */
+  const dueAt = (size: number, at: { folded: number; step: number }): boolean => {
+    const complete = Math.floor(size / SUBJECT_BUCKET);
+    return at.folded < complete && stepsDone(at.folded, at.step) < stepsDue(size, complete, at.folded);
+  };
+
   return {
-    fold(size, budgetMs) {
-      const complete = Math.floor(size / SUBJECT_BUCKET);
-      let bucket = folded();
-      if (bucket >= complete) return true;
-      let step = persistedStep();
-      const start = performance.now();
-      const budget = budgetMs * (complete - bucket);
-      do {
-        step = oneStep(bucket, step);
-        if (step === STEPS) {
-          bucket++;
-          step = 0;
-        }
-      } while (
-        bucket < complete &&
-        (complete - bucket > MAX_LAG_BUCKETS || performance.now() - start < budget)
-      );
-      setStepStmt.run(step);
-      return bucket >= complete;
-    },
+    fold: (size, budgetMs) => run(size, budgetMs, false).folded >= Math.floor(size / SUBJECT_BUCKET),
+    foldPaced: (size, budgetMs) => dueAt(size, run(size, budgetMs, true)),
+    due: (size) => dueAt(size, known ?? read()),
     progress: () => ({ folded: folded(), step: persistedStep() }),
     postingDone(bucket, subject) {
       const f = folded();
@@ -156,6 +197,7 @@ export function createFolder(db: Database.Database): Folder {
     },
     reset() {
       loaded = unloaded();
+      known = undefined;
     },
   };
 }

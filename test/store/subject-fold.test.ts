@@ -211,3 +211,41 @@ test('sets read in a transaction that rolls back are read again: the fold never 
   for (const label of ['s1', 's3', 'own77'])
     assert.deepEqual(sql.subjectSeqs([keyOf(label)]), modelSeqs(label, size), label);
 });
+
+test("the gateway's paced fold does only the steps due, spread over the next bucket's events", (t) => {
+  const { sql } = store(t);
+  append(sql, 0, SUBJECT_BUCKET);
+  assert.equal(sql.foldDue(SUBJECT_BUCKET - 1), false, 'nothing complete, nothing due');
+  assert.equal(sql.foldDue(SUBJECT_BUCKET), true);
+  // One event into the next bucket: one step (a load) is due, and then nothing more.
+  assert.equal(sql.foldUnsynced(SUBJECT_BUCKET, Number.POSITIVE_INFINITY), false);
+  assert.equal(sql.foldDue(SUBJECT_BUCKET), false);
+  assert.deepEqual(sql.foldProgress(), { folded: 0, step: 0 });
+  // Half the next bucket in: about half the bucket's steps.
+  append(sql, SUBJECT_BUCKET, SUBJECT_BUCKET + 128);
+  sql.foldUnsynced(SUBJECT_BUCKET + 128, Number.POSITIVE_INFINITY);
+  const half = sql.foldProgress();
+  assert.equal(half.folded, 0);
+  assert.ok(half.step > KEY_SLICES / 4 && half.step < KEY_SLICES, `step ${half.step}`);
+  // The last event before the next bucket completes: everything is due.
+  append(sql, SUBJECT_BUCKET + 128, 2 * SUBJECT_BUCKET - 1);
+  assert.equal(sql.foldUnsynced(2 * SUBJECT_BUCKET - 1, Number.POSITIVE_INFINITY), false);
+  assert.deepEqual(sql.foldProgress(), { folded: 1, step: 0 });
+  for (const label of ['s1', 's7', 'own200'])
+    assert.deepEqual(sql.subjectSeqs([keyOf(label)]), modelSeqs(label, 2 * SUBJECT_BUCKET - 1), label);
+});
+
+test('the paced fold catches up within its budget when two buckets are owed, and says it is not done', (t) => {
+  const { sql } = store(t);
+  const size = 2 * SUBJECT_BUCKET + 10;
+  append(sql, 0, size);
+  // A budget of 0: one step a call, and steps are still due after it.
+  assert.equal(sql.foldUnsynced(size, 0), true);
+  let calls = 1;
+  while (sql.foldUnsynced(size, 0)) {
+    calls++;
+    assert.ok(calls < 1000, 'the catch-up ends');
+  }
+  assert.equal(sql.foldProgress().folded, 1, 'the first bucket caught up; the second is paced');
+  assert.ok(calls > KEY_SLICES, `${calls} calls of one step each`);
+});
