@@ -169,7 +169,6 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const deletePostingsStmt = db
     .prepare('DELETE FROM audit_subject_postings WHERE subject = ? RETURNING length(offsets)')
     .pluck();
-  const foldedStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'folded'").pluck();
   const insertNodeStmt = db.prepare('INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const leafStmt = db
     .prepare('SELECT leaf_hash FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq')
@@ -251,7 +250,7 @@ export function createAuditSql(db: Database.Database): AuditSql {
   const folder = createFolder(db);
   const appendTx = db.transaction((fn: () => unknown) => fn());
   const readTx = db.transaction((fn: () => unknown) => fn());
-  const folded = (): number => (foldedStmt.get() as number | undefined) ?? 0;
+  const folded = (): number => folder.folded();
   type SetRow = { seq: number; keys: Buffer };
   /** Events of the index that touched any of the subjects: postings, then the sets not folded yet. */
   const subjectSeqs = (subjects: readonly Buffer[]): number[] =>

@@ -63,6 +63,8 @@ export interface Folder {
   due(size: number): boolean;
   /** Buckets folded, and the persisted step of the next (0: not started). */
   progress(): { folded: number; step: number };
+  /** Buckets folded: the unfolded tail starts at this × SUBJECT_BUCKET. */
+  folded(): number;
   /** Whether a subject's postings in `bucket` are already inserted (its sets may still hold it). */
   postingDone(bucket: number, subject: Buffer): boolean;
   /** Forgets the sets read and the progress known: the transaction they were read in rolled back. */
@@ -188,6 +190,7 @@ export function createFolder(db: Database.Database): Folder {
     foldPaced: (size, budgetMs) => dueAt(size, run(size, budgetMs, true)),
     due: (size) => dueAt(size, known ?? read()),
     progress: () => ({ folded: folded(), step: persistedStep() }),
+    folded,
     postingDone(bucket, subject) {
       const f = folded();
       if (bucket < f) return true;
