@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { createFolder } from './subject-fold.ts';
+import { createFolder, type SetRow } from './subject-fold.ts';
 import { postingSeqs, SUBJECT_BUCKET, setHas, setWithout } from './subject-sets.ts';
 
 // The audit trail's SQL (docs/audit.md): the chain of events, their payloads, the Merkle nodes,
@@ -247,11 +247,11 @@ export function createAuditSql(db: Database.Database): AuditSql {
     'UPDATE audit_payloads SET masked = NULL, raw = NULL, pruned_at = ? WHERE seq = ? AND (masked IS NOT NULL OR raw IS NOT NULL)',
   );
 
-  const folder = createFolder(db);
+  const erasures = (): number => erasuresStmt.get() as number;
+  const folder = createFolder(db, { erasures, sets: (from, to) => setsStmt.all(from, to) as SetRow[] });
   const appendTx = db.transaction((fn: () => unknown) => fn());
   const readTx = db.transaction((fn: () => unknown) => fn());
   const folded = (): number => folder.folded();
-  type SetRow = { seq: number; keys: Buffer };
   /** Events of the index that touched any of the subjects: postings, then the sets not folded yet. */
   const subjectSeqs = (subjects: readonly Buffer[]): number[] =>
     readTx.deferred(() => {
@@ -340,7 +340,7 @@ export function createAuditSql(db: Database.Database): AuditSql {
       for (const s of subjects) n += deleteKeyStmt.run(s).changes;
       return n;
     },
-    erasures: () => erasuresStmt.get() as number,
+    erasures,
     bumpErasures: () => void bumpStmt.run(),
     touch: () => void touchStmt.run(),
     approvalEventsAfter: (seq, limit) => approvalEventsStmt.all(seq, limit) as ApprovalEventRow[],

@@ -5,8 +5,9 @@ import { foldSets, SUBJECT_BUCKET, SUBJECT_KEY_BYTES } from './subject-sets.ts';
 // the writer folds the bucket's subject sets into postings and its events into audit_search. Done
 // at once inside one append, that stalled the gateway for ~150–300 ms every 256 large answers (and
 // ~1.8 s for answers with subjects of their own): the commit waited for it, and so did every answer
-// in flight. Now each append does a few steps of it within a time budget, and the next append goes
-// on from there:
+// in flight. Now it is done a few steps at a time, each call going on from where the last stopped:
+// by the gateway's sink in a turn of its own after a commit, paced over the next bucket's events
+// (`foldPaced`), and by the CLI's writers inside their appends, within a time budget (`fold`):
 //
 //   1. read the bucket's sets, LOAD_ROWS at a time (kept in memory, not in the store);
 //   2. fold the keys of one slice of the key space at a time (KEY_SLICES of them, by a key's first
@@ -22,8 +23,8 @@ import { foldSets, SUBJECT_BUCKET, SUBJECT_KEY_BYTES } from './subject-sets.ts';
 // says so) and are read again.
 //
 // A writer that falls behind (answers whose subjects are all different cost ~1.5 s of inserts a
-// bucket) folds more per append, in proportion to the buckets it owes, and past MAX_LAG_BUCKETS it
-// folds whole buckets at once again, so the unfolded tail (scanned by every search) stays short.
+// bucket) folds for longer per call, in proportion to the buckets it owes, and past MAX_LAG_BUCKETS
+// it folds whole buckets at once again, so the unfolded tail (scanned by every search) stays short.
 
 /** Slices of the key space, by a key's first byte. */
 export const KEY_SLICES = 64;
@@ -43,9 +44,18 @@ export const FOLD_STEP_MS = 2;
 /** Complete buckets left unfolded beyond which the writer folds whole buckets at once. */
 export const MAX_LAG_BUCKETS = 4;
 
-type SetRow = { seq: number; keys: Buffer };
+/** One event's subject set, as stored. */
+export type SetRow = { seq: number; keys: Buffer };
 
-/** The fold of one store's buckets; its statements are its own, its progress is in the store. */
+/** What the folder reads through the store's own statements. */
+export interface FoldSource {
+  /** The erasure count: it changes when an erasure rewrites sets. */
+  erasures(): number;
+  /** The subject sets of events [from, to), by seq. */
+  sets(from: number, to: number): SetRow[];
+}
+
+/** The fold of one store's buckets; its progress is in the store. */
 export interface Folder {
   /**
    * Folds the complete buckets of a store of `size` events, step by step, for about
@@ -71,17 +81,13 @@ export interface Folder {
   reset(): void;
 }
 
-export function createFolder(db: Database.Database): Folder {
+export function createFolder(db: Database.Database, source: FoldSource): Folder {
   const foldedStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'folded'").pluck();
   const setFoldedStmt = db.prepare("UPDATE audit_meta SET value = ? WHERE name = 'folded'");
   const stepStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'fold_step'").pluck();
   const setStepStmt = db.prepare(
     `INSERT INTO audit_meta (name, value) VALUES ('fold_step', ?)
      ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
-  );
-  const erasuresStmt = db.prepare("SELECT value FROM audit_meta WHERE name = 'erasures'").pluck();
-  const setsStmt = db.prepare(
-    'SELECT seq, keys FROM audit_subject_sets WHERE seq >= ? AND seq < ? ORDER BY seq',
   );
   const deleteSetsStmt = db.prepare('DELETE FROM audit_subject_sets WHERE seq >= ? AND seq < ?');
   // A bucket is folded once; should a set of it be written late all the same, its offsets join.
@@ -129,12 +135,12 @@ export function createFolder(db: Database.Database): Folder {
     const from = bucket * SUBJECT_BUCKET;
     const end = from + SUBJECT_BUCKET;
     if (step < KEY_SLICES) {
-      const erasures = erasuresStmt.get() as number;
+      const erasures = source.erasures();
       if (loaded.bucket !== bucket || loaded.erasures !== erasures)
         loaded = { bucket, erasures, rows: [], next: from };
       if (loaded.next < end) {
         const to = Math.min(loaded.next + LOAD_ROWS, end);
-        for (const row of setsStmt.all(loaded.next, to) as SetRow[]) loaded.rows.push(row);
+        for (const row of source.sets(loaded.next, to)) loaded.rows.push(row);
         loaded.next = to;
         return step;
       }
@@ -189,7 +195,7 @@ export function createFolder(db: Database.Database): Folder {
     fold: (size, budgetMs) => run(size, budgetMs, false).folded >= Math.floor(size / SUBJECT_BUCKET),
     foldPaced: (size, budgetMs) => dueAt(size, run(size, budgetMs, true)),
     due: (size) => dueAt(size, known ?? read()),
-    progress: () => ({ folded: folded(), step: persistedStep() }),
+    progress: read,
     folded,
     postingDone(bucket, subject) {
       const f = folded();
