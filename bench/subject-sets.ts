@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hexSlices } from '../src/masking/hex-slices.ts';
-import { createAuditSql } from '../src/store/audit-sql.ts';
+import { type AuditSql, createAuditSql } from '../src/store/audit-sql.ts';
 import { openConnection } from '../src/store/sqlite.ts';
 import { FOLD_STEP_MS } from '../src/store/subject-fold.ts';
 import { foldSets, subjectSet } from '../src/store/subject-sets.ts';
@@ -16,7 +16,9 @@ import { foldSets, subjectSet } from '../src/store/subject-sets.ts';
 // it, posting by posting, without the SQL inserts. Then the same buckets through a SQLite file (the
 // store's own statements, secure_delete and all), folded in one append as before stop 19 and a
 // step at a time as the writer does now (src/store/subject-fold.ts): CPU per bucket, and the longest
-// append (a fold call and its commit). A benchmark, not a test.
+// append (a fold call and its commit). Last, the fold as the gateway's sink runs it: an event a
+// commit, and the paced fold after each commit that has steps due, in a transaction of its own, for
+// answers without subjects (small tool results) and for the shared list. A benchmark, not a test.
 //   node --import tsx bench/subject-sets.ts
 
 const KEYS = 2064;
@@ -56,6 +58,26 @@ const distinct = Array.from({ length: 256 }, (_, i) => ({
 }));
 const distinctUs = perCall(() => fold(distinct), 4);
 
+/** One event as the writer stores it, with its subject set (null: an answer without subjects). */
+function insertEvent(sql: AuditSql, seq: number, keys: Buffer | null): void {
+  sql.insertEvent({
+    seq,
+    id: `ev-${seq}`,
+    kind: 'exchange',
+    at: seq,
+    server: 'crm',
+    caller: 'bench',
+    method: 'tools/call',
+    name: 'export_customers',
+    sessionId: null,
+    outcome: 'ok',
+    body: '{}',
+    leafHash: Buffer.alloc(32),
+    chainHash: Buffer.alloc(32),
+  });
+  if (keys) sql.insertSubjectSet(seq, keys);
+}
+
 /**
  * Appends BUCKETS buckets of `sets()` to a fresh store, folding after each with `budgetMs` per
  * append until it is folded; the first two buckets warm up. CPU ms per bucket and the longest append.
@@ -76,24 +98,7 @@ function foldThroughStore(
     for (let b = 0; b < BUCKETS; b++) {
       const bucketSets = sets();
       sql.appending(() => {
-        for (const keys of bucketSets) {
-          sql.insertEvent({
-            seq,
-            id: `ev-${seq}`,
-            kind: 'exchange',
-            at: seq,
-            server: 'crm',
-            caller: 'bench',
-            method: 'tools/call',
-            name: 'export_customers',
-            sessionId: null,
-            outcome: 'ok',
-            body: '{}',
-            leafHash: Buffer.alloc(32),
-            chainHash: Buffer.alloc(32),
-          });
-          sql.insertSubjectSet(seq++, keys);
-        }
+        for (const keys of bucketSets) insertEvent(sql, seq++, keys);
       });
       // The sets' own pages leave the write-ahead log first: a commit that crosses the checkpoint
       // threshold copies the log into the database, and that is the insert's cost, not the fold's.
@@ -121,6 +126,44 @@ const sharedSets = () =>
   Array.from({ length: 256 }, () => (subjectSet([...common, ...hexKeys(50)]) as { keys: Buffer }).keys);
 const distinctSets = () =>
   Array.from({ length: 256 }, () => (subjectSet(hexKeys(1700)) as { keys: Buffer }).keys);
+/**
+ * As the gateway's sink does: an event a commit, and after each commit the paced fold in a
+ * transaction of its own when steps are due. CPU of those folds per bucket, and how many there were.
+ */
+function pacedThroughStore(sets: () => (Buffer | null)[]): { cpuMs: number; folds: number } {
+  const BUCKETS = 6;
+  const dir = mkdtempSync(join(tmpdir(), 'custos-fold-bench-'));
+  const db = openConnection(join(dir, 'trail.db'));
+  try {
+    const sql = createAuditSql(db);
+    let seq = 0;
+    let cpu = 0;
+    let folds = 0;
+    for (let b = 0; b < BUCKETS; b++) {
+      for (const keys of sets()) {
+        sql.appending(() => insertEvent(sql, seq++, keys));
+        if (!sql.foldDue(seq)) continue;
+        const start = process.cpuUsage();
+        sql.foldUnsynced(seq, FOLD_STEP_MS);
+        const used = process.cpuUsage(start);
+        if (b >= 2) {
+          cpu += (used.user + used.system) / 1000;
+          folds++;
+        }
+      }
+    }
+    return { cpuMs: cpu / (BUCKETS - 2), folds: folds / (BUCKETS - 2) };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const paced = [
+  ['no subjects           ', pacedThroughStore(() => Array.from({ length: 256 }, () => null))],
+  ['1,650 shared          ', pacedThroughStore(sharedSets)],
+] as const;
+
 const stored = [
   ['1,650 shared, at once ', foldThroughStore(sharedSets, Number.POSITIVE_INFINITY)],
   ['1,650 shared, in steps', foldThroughStore(sharedSets, FOLD_STEP_MS)],
@@ -138,6 +181,13 @@ process.stdout.write(
       .map(
         ([what, r]) =>
           `  ${what}: ${r.cpuMs.toFixed(0).padStart(5)} ms CPU, ${r.appends.toFixed(0).padStart(3)} appends, longest ${r.worstMs.toFixed(1)} ms\n`,
+      )
+      .join('') +
+    `paced after each commit, as the gateway folds (CPU of the folds per bucket, how many):\n` +
+    paced
+      .map(
+        ([what, r]) =>
+          `  ${what}: ${r.cpuMs.toFixed(1).padStart(5)} ms CPU, ${r.folds.toFixed(0).padStart(3)} folds\n`,
       )
       .join(''),
 );

@@ -5,7 +5,7 @@ import type { AuditWriter, Submission } from '../../src/audit/writer.ts';
 import type { WriterSetup } from '../../src/audit/writer-setup.ts';
 import { openConnection } from '../../src/store/index.ts';
 import { SUBJECT_BUCKET } from '../../src/store/subject-sets.ts';
-import { exchangeFacts, openTestTrail } from '../helpers/audit.ts';
+import { exchangeFacts, openTestTrail, toolRecording } from '../helpers/audit.ts';
 
 // The gateway's sink folds apart from its commits (src/audit/sink.ts, #foldSoon): its appends do
 // not fold, and the turns after a commit do, in transactions of their own that leave the
@@ -17,12 +17,20 @@ test('the sink folds complete buckets after its commits, paced over the next buc
   const db = openConnection(trail.path);
   const sink = startSink({ ...trail.setup, foldStepMs: 2 }, db);
   let next = 0;
-  /** Submits `n` events, 16 a turn as 16 sessions would, each group awaited. */
+  /**
+   * Submits `n` events, 16 a turn as 16 sessions would, each group awaited. Each names a person
+   * of its own (a bucket of events without subjects is folded in one step, paced or not).
+   */
   const submit = async (n: number) => {
     for (const end = next + n; next < end; ) {
       const group = [];
-      for (let i = 0; i < 16 && next < end; i++)
-        group.push(sink.submit({ facts: exchangeFacts({ id: `ev-${next++}` }) }));
+      for (let i = 0; i < 16 && next < end; i++, next++)
+        group.push(
+          sink.submit({
+            facts: exchangeFacts({ id: `ev-${next}` }),
+            recording: toolRecording({ n: next }, `mail person${next}@example.com`),
+          }),
+        );
       await Promise.all(group);
       await new Promise((r) => setImmediate(r));
     }

@@ -61,8 +61,8 @@ function insert(sql: AuditSql, from: number, to: number, labels: (seq: number) =
       chainHash: Buffer.alloc(32),
     });
     // Every seventh event has no subjects at all.
-    if (seq % 7 !== 3)
-      sql.insertSubjectSet(seq, (subjectSet(labels(seq).map(hexKey)) as { keys: Buffer }).keys);
+    const set = seq % 7 === 3 ? null : subjectSet(labels(seq).map(hexKey));
+    if (set) sql.insertSubjectSet(seq, set.keys);
   }
 }
 
@@ -248,4 +248,26 @@ test('the paced fold catches up within its budget when two buckets are owed, and
   }
   assert.equal(sql.foldProgress().folded, 1, 'the first bucket caught up; the second is paced');
   assert.ok(calls > KEY_SLICES, `${calls} calls of one step each`);
+});
+
+test('units that find nothing do not end a step: a bucket without subjects folds in one, a sparse one in a few', (t) => {
+  const none = store(t);
+  append(none.sql, 0, SUBJECT_BUCKET, () => []);
+  assert.equal(step(none.sql, SUBJECT_BUCKET), true, 'folded in one step');
+  assert.deepEqual(none.sql.foldProgress(), { folded: 1, step: 0 });
+  assert.equal(none.sql.search({ caller: 'demo:u-1', limit: 1000 }).length, SUBJECT_BUCKET);
+
+  // One subject in one event: a load that finds its set, the slice that holds its key, the drop
+  // that deletes the set, and the rest (empty) with the last drop.
+  const sparse = store(t);
+  append(sparse.sql, 0, SUBJECT_BUCKET, (seq) => (seq === 40 ? ['s1'] : []));
+  let steps = 0;
+  stepUntil(sparse.sql, SUBJECT_BUCKET, (finished) => {
+    if (!finished) steps++;
+    return finished;
+  });
+  assert.equal(steps, 4);
+  assert.deepEqual(sparse.sql.subjectSeqs([keyOf('s1')]), [40]);
+  assert.deepEqual([...postings(sparse.db).keys()], [`${keyOf('s1').toString('hex')}/0`]);
+  assert.equal(sparse.db.prepare('SELECT count(*) FROM audit_subject_sets').pluck().get(), 0);
 });
