@@ -78,6 +78,21 @@ function insertEvent(sql: AuditSql, seq: number, keys: Buffer | null): void {
   if (keys) sql.insertSubjectSet(seq, keys);
 }
 
+/** Buckets each store-backed measure appends; the first two warm up. */
+const BUCKETS = 6;
+
+/** Runs `measure` on a fresh store in a temporary directory, removed afterwards. */
+function inFreshStore<T>(measure: (sql: AuditSql, db: ReturnType<typeof openConnection>) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'custos-fold-bench-'));
+  const db = openConnection(join(dir, 'trail.db'));
+  try {
+    return measure(createAuditSql(db), db);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Appends BUCKETS buckets of `sets()` to a fresh store, folding after each with `budgetMs` per
  * append until it is folded; the first two buckets warm up. CPU ms per bucket and the longest append.
@@ -86,11 +101,7 @@ function foldThroughStore(
   sets: () => Buffer[],
   budgetMs: number,
 ): { cpuMs: number; worstMs: number; appends: number } {
-  const BUCKETS = 6;
-  const dir = mkdtempSync(join(tmpdir(), 'custos-fold-bench-'));
-  const db = openConnection(join(dir, 'trail.db'));
-  try {
-    const sql = createAuditSql(db);
+  return inFreshStore((sql, db) => {
     let seq = 0;
     let cpu = 0;
     let worst = 0;
@@ -116,26 +127,20 @@ function foldThroughStore(
       if (b >= 2) cpu += (used.user + used.system) / 1000;
     }
     return { cpuMs: cpu / (BUCKETS - 2), worstMs: worst, appends: appends / (BUCKETS - 2) };
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const sharedSets = () =>
   Array.from({ length: 256 }, () => (subjectSet([...common, ...hexKeys(50)]) as { keys: Buffer }).keys);
 const distinctSets = () =>
   Array.from({ length: 256 }, () => (subjectSet(hexKeys(1700)) as { keys: Buffer }).keys);
+
 /**
  * As the gateway's sink does: an event a commit, and after each commit the paced fold in a
  * transaction of its own when steps are due. CPU of those folds per bucket, and how many there were.
  */
 function pacedThroughStore(sets: () => (Buffer | null)[]): { cpuMs: number; folds: number } {
-  const BUCKETS = 6;
-  const dir = mkdtempSync(join(tmpdir(), 'custos-fold-bench-'));
-  const db = openConnection(join(dir, 'trail.db'));
-  try {
-    const sql = createAuditSql(db);
+  return inFreshStore((sql) => {
     let seq = 0;
     let cpu = 0;
     let folds = 0;
@@ -153,10 +158,7 @@ function pacedThroughStore(sets: () => (Buffer | null)[]): { cpuMs: number; fold
       }
     }
     return { cpuMs: cpu / (BUCKETS - 2), folds: folds / (BUCKETS - 2) };
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const paced = [
