@@ -136,18 +136,17 @@ export function createFolder(db: Database.Database, source: FoldSource): Folder 
       : Math.ceil((ALL_STEPS * ((size % SUBJECT_BUCKET) + 1)) / SUBJECT_BUCKET);
 
   /**
-   * One step of `bucket` at persisted step `step`; returns the next persisted step (STEPS: done).
-   * A step goes on through the units that find nothing to do (a load that reads no sets, a slice
-   * without keys, a drop that deletes nothing) until one does some work or the bucket ends: a
-   * bucket of answers without subjects (small tool results) is folded in one transaction, not 80.
+   * One step of `bucket` at persisted step `step`: units until one does some work or the bucket
+   * ends (see the header). Returns the next persisted step (STEPS: done).
    */
   function oneStep(bucket: number, step: number): number {
+    // Read once: inside this transaction no erasure can run.
     const erasures = step < KEY_SLICES ? source.erasures() : -1;
     let at = step;
     for (;;) {
-      const worked = unit(bucket, at, erasures);
-      at = worked.step;
-      if (worked.did || at === STEPS) return at;
+      const next = unit(bucket, at, erasures);
+      at = next.step;
+      if (next.did || at === STEPS) return at;
     }
   }
 
