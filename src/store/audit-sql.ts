@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { createFolder, type SetRow } from './subject-fold.ts';
+import { createFolder, postingDone, type SetRow } from './subject-fold.ts';
 import { postingSeqs, SUBJECT_BUCKET, setHas, setWithout } from './subject-sets.ts';
 
 // The audit trail's SQL (docs/audit.md): the chain of events, their payloads, the Merkle nodes,
@@ -136,7 +136,10 @@ export interface AuditSql {
   /** Payload hashes are checked by verify; streamed beside `iterate`. */
   iteratePayloads(from: number): IterableIterator<AuditPayloadRow>;
   subjectSeqs(subjects: readonly Buffer[]): number[];
-  /** Removes the subjects from the blind index; returns how many (subject, event) entries went. */
+  /**
+   * Removes the subjects from the blind index; returns how many (subject, event) entries went.
+   * Inside the erasure's transaction.
+   */
   deleteSubjectIndex(subjects: readonly Buffer[]): number;
   /** Deletes masked/raw payloads of `server`'s events received before `before`. */
   prunePayloads(server: string, before: number, what: 'masked' | 'raw' | 'both', at: number): number;
@@ -398,15 +401,15 @@ export function createAuditSql(db: Database.Database): AuditSql {
     deleteSubjectIndex(subjects) {
       let n = 0;
       for (const s of subjects) for (const entries of deletePostingsStmt.all(s) as number[]) n += entries;
-      const sets = [
-        ...(setsStmt.iterate(folded() * SUBJECT_BUCKET, Number.MAX_SAFE_INTEGER) as IterableIterator<SetRow>),
-      ];
+      // The fold's progress, once: inside this transaction no fold step runs.
+      const at = folder.progress();
+      const sets = setsStmt.all(at.folded * SUBJECT_BUCKET, Number.MAX_SAFE_INTEGER) as SetRow[];
       for (const row of sets) {
         const held = subjects.filter((s) => setHas(row.keys, s));
         if (held.length === 0) continue;
         // In a bucket being folded, a subject whose postings are in already was counted there.
         const bucket = Math.floor(row.seq / SUBJECT_BUCKET);
-        n += held.filter((s) => !folder.postingDone(bucket, s)).length;
+        n += held.filter((s) => !postingDone(at, bucket, s)).length;
         const kept = setWithout(row.keys, subjects);
         if (kept) updateSetStmt.run(kept, row.seq);
         else deleteSetStmt.run(row.seq);

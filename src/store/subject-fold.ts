@@ -80,8 +80,6 @@ export interface Folder {
   progress(): { folded: number; step: number };
   /** Buckets folded: the unfolded tail starts at this × SUBJECT_BUCKET. */
   folded(): number;
-  /** Whether a subject's postings in `bucket` are already inserted (its sets may still hold it). */
-  postingDone(bucket: number, subject: Buffer): boolean;
   /** Forgets the sets read and the progress known: the transaction they were read in rolled back. */
   reset(): void;
 }
@@ -217,18 +215,20 @@ export function createFolder(db: Database.Database, source: FoldSource): Folder 
     due: (size) => dueAt(size, known ?? read()),
     progress: read,
     folded,
-    postingDone(bucket, subject) {
-      const f = folded();
-      if (bucket < f) return true;
-      if (bucket > f) return false;
-      const step = persistedStep();
-      return step >= KEY_SLICES || Math.floor((subject[0] as number) / BYTES_PER_SLICE) < step;
-    },
     reset() {
       loaded = unloaded();
       known = undefined;
     },
   };
+}
+
+/**
+ * Whether a subject's postings in `bucket` are already inserted (its sets may still hold it), at
+ * the fold's progress `at` (read once by the caller: it cannot change inside its transaction).
+ */
+export function postingDone(at: { folded: number; step: number }, bucket: number, subject: Buffer): boolean {
+  if (bucket !== at.folded) return bucket < at.folded;
+  return at.step >= KEY_SLICES || Math.floor((subject[0] as number) / BYTES_PER_SLICE) < at.step;
 }
 
 /** The index of the first key of a sorted set whose first byte is `byte` or more (binary search). */
