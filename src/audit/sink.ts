@@ -261,7 +261,20 @@ export class InProcessSink implements AuditSink {
       return;
     }
     this.#durable(waiters);
-    this.#foldSoon();
+    if (this.#foldDue(writer)) this.#foldSoon();
+  }
+
+  /**
+   * Whether the fold has steps due, asked of the writer's memory: most commits have none, and a
+   * turn of the event loop scheduled for nothing costs each of them a poll of the sockets and the
+   * immediates' round. A store that cannot say is folded, and its error logged, like any fold's.
+   */
+  #foldDue(writer: AuditWriter): boolean {
+    try {
+      return writer.foldDue();
+    } catch {
+      return true;
+    }
   }
 
   /**

@@ -185,9 +185,21 @@ export class AuditWriter {
    */
   fold(): boolean {
     const { sql } = this.#o;
-    const size = this.#appender?.size ?? sql.tip().size;
+    const size = this.#size();
     if (!sql.foldDue(size)) return false;
     return sql.foldUnsynced(size, this.#o.foldStepMs ?? FOLD_STEP_MS);
+  }
+
+  /**
+   * Whether `fold()` has steps due: from memory, without a query, most of the time. The sink asks
+   * after each commit and spends a turn of the event loop on the fold only when it has.
+   */
+  foldDue(): boolean {
+    return this.#o.sql.foldDue(this.#size());
+  }
+
+  #size(): number {
+    return this.#appender?.size ?? this.#o.sql.tip().size;
   }
 
   /**

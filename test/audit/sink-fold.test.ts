@@ -64,6 +64,7 @@ test('a fold that fails leaves commits and health alone, and is tried again afte
     warm() {},
     mirror() {},
     checkpoint: () => undefined,
+    foldDue: () => true,
     fold(): boolean {
       folds++;
       throw new Error('the fold broke');
@@ -78,5 +79,40 @@ test('a fold that fails leaves commits and health alone, and is tried again afte
   await sink.submit(sub);
   await new Promise((r) => setImmediate(r));
   assert.equal(folds, 2, 'tried again after the next commit');
+  assert.equal(sink.healthy, true);
+});
+
+test('a commit with no fold step due spends no turn on the fold; one whose store cannot say still folds', async (t) => {
+  let folds = 0;
+  let due: () => boolean = () => false;
+  const writer = {
+    write: () => [],
+    warm() {},
+    mirror() {},
+    checkpoint: () => undefined,
+    foldDue: () => due(),
+    fold(): boolean {
+      folds++;
+      return false;
+    },
+  } as unknown as AuditWriter;
+  const sink = new InProcessSink(Promise.resolve(writer), {} as WriterSetup);
+  t.after(() => sink.close());
+  const sub = { facts: exchangeFacts() } as Submission;
+  const commitAndTurn = async () => {
+    await sink.submit(sub);
+    await new Promise((r) => setImmediate(r));
+  };
+  await commitAndTurn();
+  await commitAndTurn();
+  assert.equal(folds, 0, 'nothing due: no fold');
+  due = () => true;
+  await commitAndTurn();
+  assert.equal(folds, 1, 'due: folded in the turn after the commit');
+  due = () => {
+    throw new Error('the store broke');
+  };
+  await commitAndTurn();
+  assert.equal(folds, 2, 'cannot say: folded, so the fold reports the error');
   assert.equal(sink.healthy, true);
 });

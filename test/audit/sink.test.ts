@@ -25,6 +25,9 @@ function sinkWith(delayMs: number, horizonMs = FOREVER_MS): { sink: InProcessSin
     },
     warm() {},
     mirror() {},
+    foldDue() {
+      return true;
+    },
     fold() {
       return true;
     },
