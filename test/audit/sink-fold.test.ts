@@ -57,27 +57,44 @@ test('the sink folds complete buckets after its commits, paced over the next buc
   await sink.close();
 });
 
-test('a fold that fails leaves commits and health alone, and is tried again after the next commit', async (t) => {
-  let folds = 0;
+/**
+ * A sink over a writer that stores nothing and folds as told, and one commit of it followed by the
+ * turn after it (where the sink folds).
+ */
+function stubSink(writerFold: Pick<AuditWriter, 'foldDue' | 'fold'>): {
+  sink: InProcessSink;
+  commitAndTurn: () => Promise<void>;
+} {
   const writer = {
     write: () => [],
     warm() {},
     mirror() {},
     checkpoint: () => undefined,
+    foldDue: () => writerFold.foldDue(),
+    fold: () => writerFold.fold(),
+  } as unknown as AuditWriter;
+  const sink = new InProcessSink(Promise.resolve(writer), {} as WriterSetup);
+  const sub = { facts: exchangeFacts() } as Submission;
+  const commitAndTurn = async () => {
+    await sink.submit(sub);
+    await new Promise((r) => setImmediate(r));
+  };
+  return { sink, commitAndTurn };
+}
+
+test('a fold that fails leaves commits and health alone, and is tried again after the next commit', async (t) => {
+  let folds = 0;
+  const { sink, commitAndTurn } = stubSink({
     foldDue: () => true,
     fold(): boolean {
       folds++;
       throw new Error('the fold broke');
     },
-  } as unknown as AuditWriter;
-  const sink = new InProcessSink(Promise.resolve(writer), {} as WriterSetup);
+  });
   t.after(() => sink.close());
-  const sub = { facts: exchangeFacts() } as Submission;
-  await sink.submit(sub);
-  await new Promise((r) => setImmediate(r));
+  await commitAndTurn();
   assert.equal(folds, 1);
-  await sink.submit(sub);
-  await new Promise((r) => setImmediate(r));
+  await commitAndTurn();
   assert.equal(folds, 2, 'tried again after the next commit');
   assert.equal(sink.healthy, true);
 });
@@ -85,24 +102,14 @@ test('a fold that fails leaves commits and health alone, and is tried again afte
 test('a commit with no fold step due spends no turn on the fold; one whose store cannot say still folds', async (t) => {
   let folds = 0;
   let due: () => boolean = () => false;
-  const writer = {
-    write: () => [],
-    warm() {},
-    mirror() {},
-    checkpoint: () => undefined,
+  const { sink, commitAndTurn } = stubSink({
     foldDue: () => due(),
     fold(): boolean {
       folds++;
       return false;
     },
-  } as unknown as AuditWriter;
-  const sink = new InProcessSink(Promise.resolve(writer), {} as WriterSetup);
+  });
   t.after(() => sink.close());
-  const sub = { facts: exchangeFacts() } as Submission;
-  const commitAndTurn = async () => {
-    await sink.submit(sub);
-    await new Promise((r) => setImmediate(r));
-  };
   await commitAndTurn();
   await commitAndTurn();
   assert.equal(folds, 0, 'nothing due: no fold');
