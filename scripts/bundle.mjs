@@ -41,8 +41,10 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // The native addon loads its .node file relative to its own package.
-  external: ['better-sqlite3'],
+  // better-sqlite3's JavaScript is bundled too (12 CommonJS files Node.js would resolve, read and
+  // compile one by one: ~10 ms of cold start); src/store/sqlite.ts names its native addon, so the
+  // `bindings` lookup it would otherwise use is never called and stays out.
+  external: ['bindings'],
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: {
     js: "import { createRequire as __custosRequire } from 'node:module';\nconst require = __custosRequire(import.meta.url);",
