@@ -1,5 +1,6 @@
 import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import {
   type CompiledMasking,
   type CompiledProfile,
@@ -50,7 +51,7 @@ export function buildWriter(
     const masking = compiled ?? compileMaskingConfig(setup.masking, keys);
     const recordingProfile =
       masking.profiles.get(setup.recordingProfile) ??
-      compileProfile(profileSchema.parse({}), keys, { name: setup.recordingProfile });
+      compileProfile(profileSchema.parse({}, PARSE_ONCE), keys, { name: setup.recordingProfile });
     return { masking, recordingProfile };
   };
   const signer = ed25519Signer(setup.origin, createPrivateKey({ key: setup.signingKey, format: 'jwk' }));

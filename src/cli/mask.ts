@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { classifyMessage, type JsonRpcMessage } from '../core/jsonrpc.ts';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import { stringifyLike } from '../masking/engine.ts';
 import {
   type CompiledProfile,
@@ -47,7 +48,7 @@ function loadProfile(configFile: string | undefined, profileName: string | undef
         ? (doc as { masking: unknown }).masking
         : doc;
   }
-  const parsed = maskingConfigSchema.safeParse(raw ?? {});
+  const parsed = maskingConfigSchema.safeParse(raw ?? {}, PARSE_ONCE);
   if (!parsed.success) {
     const where = configFile ?? 'built-in config';
     const lines = parsed.error.issues.map((i) => `${where}: ${i.path.join('.') || '(root)'}: ${i.message}`);

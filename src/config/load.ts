@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import { type Config, configSchema } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -26,7 +27,7 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
 
 /** Validates an already parsed object; `file` is only used to name the source in errors. */
 export function parseConfig(raw: unknown, file = 'config'): Readonly<Config> {
-  const result = configSchema.safeParse(raw ?? {});
+  const result = configSchema.safeParse(raw ?? {}, PARSE_ONCE);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => formatIssue(file, i)).join('\n'));
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { auditConfigSchema, serverAuditSchema } from '../audit/config.ts';
 import { BAD_HEADER_VALUE, HTTP_TOKEN, POOL_FRAMED_HEADERS } from '../core/http-header.ts';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import { maskingConfigSchema, serverMaskingSchema } from '../masking/config.ts';
 
 // One schema for the whole file (docs/config.md). `strict` everywhere: an unknown key is an
@@ -118,7 +119,7 @@ const server = z
     /** Personal data in what this server sends back is masked with this profile (docs/masking.md). */
     masking: serverMaskingSchema.optional(),
     /** Raw retention, retention periods and the Article 30 facts of this server (docs/audit.md). */
-    audit: serverAuditSchema.default(serverAuditSchema.parse({})),
+    audit: serverAuditSchema.default(serverAuditSchema.parse({}, PARSE_ONCE)),
     /** Tool pinning (docs/policy.md): a tool changed upstream is flagged, or also blocked until accepted. */
     pinning: z.strictObject({ onChange: z.enum(['flag', 'block']).default('flag') }).optional(),
   })
@@ -198,7 +199,7 @@ export const configSchema = z
     /** Masking profiles and keys; servers opt in with `servers.<name>.masking`. */
     masking: maskingConfigSchema.optional(),
     /** The audit trail: checkpoints, keys, failure mode, Article 30 controller (docs/audit.md). */
-    audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+    audit: auditConfigSchema.default(auditConfigSchema.parse({}, PARSE_ONCE)),
     /** Held calls and their notifier (docs/policy.md, "Approval"); the rules are in the policy file. */
     approvals: z
       .strictObject({

@@ -15,6 +15,7 @@ import { GatewayError } from '../core/errors.ts';
 import { type Exchange, exchangeMethod } from '../core/exchange.ts';
 import { targetName } from '../core/jsonrpc.ts';
 import { log } from '../core/log.ts';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import type { CompiledMasking } from '../masking/compile.ts';
 import { maskingConfigSchema } from '../masking/config.ts';
 import { loadHmacKey } from '../masking/keys.ts';
@@ -69,7 +70,7 @@ export async function resolveAudit(config: Readonly<Config>): Promise<AuditKeys>
       : randomBytes(32);
   const setup: WriterSetup = {
     path: config.store.sqlite.path,
-    masking: { ...(config.masking ?? maskingConfigSchema.parse({})), hmacKeyFile: undefined },
+    masking: { ...(config.masking ?? maskingConfigSchema.parse({}, PARSE_ONCE)), hmacKeyFile: undefined },
     recordingProfile: audit.recordingProfile,
     hmacKey,
     kek,

@@ -2,6 +2,7 @@
 // file for hashes and pseudonyms, and the groups that may see raw values. Parsed once at boot.
 
 import { z } from 'zod';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import { parseFieldPath } from './field-path.ts';
 import { PHONE_REGIONS } from './phone-regions.ts';
 import type { EntityType, Operator } from './types.ts';
@@ -125,7 +126,9 @@ export const maskingConfigSchema = z.strictObject({
         .refine((r) => PHONE_REGIONS.has(r), 'a region libphonenumber knows (ISO 3166 alpha-2, e.g. DE)'),
     )
     .default(['DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'SE', 'GB', 'US']),
-  profiles: z.record(z.string().min(1), profileSchema).default({ default: profileSchema.parse({}) }),
+  profiles: z
+    .record(z.string().min(1), profileSchema)
+    .default({ default: profileSchema.parse({}, PARSE_ONCE) }),
   /** Callers in these groups see raw values; their findings are still recorded, as `keep`. */
   exemptGroups: z.array(z.string().min(1)).default(['dpo']),
 });

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { addOutbound, type Exchange } from '../core/exchange.ts';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import {
   type CompiledMasking,
   type CompiledProfile,
@@ -39,7 +40,7 @@ export function buildMasking(config: Readonly<Config>, hmacKey?: Buffer): Gatewa
   const servers = new Map<string, ServerMaskingConfig>();
   for (const [name, s] of Object.entries(config.servers)) if (s.masking) servers.set(name, s.masking);
   if (servers.size === 0) return undefined;
-  const cfg = config.masking ?? maskingConfigSchema.parse({});
+  const cfg = config.masking ?? maskingConfigSchema.parse({}, PARSE_ONCE);
   const compiled = compileMaskingConfig(cfg, hmacKey ? { hmacKey } : loadMaskingKeys(cfg.hmacKeyFile));
   return { compiled, servers, attach: attachMasking };
 }
@@ -104,7 +105,10 @@ export function maskForReview(
   const serverCfg = masking?.servers.get(server);
   const own = masking && serverCfg ? selectProfile(masking.compiled, serverCfg, tool) : undefined;
   if (own) return maskJson(value, own).value;
-  reviewProfile ??= compileProfile(profileSchema.parse({}), loadMaskingKeys(config.masking?.hmacKeyFile));
+  reviewProfile ??= compileProfile(
+    profileSchema.parse({}, PARSE_ONCE),
+    loadMaskingKeys(config.masking?.hmacKeyFile),
+  );
   const profile = reviewProfile;
   return maskJson(value, profile).value;
 }

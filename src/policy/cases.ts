@@ -2,6 +2,7 @@
 // The table is data like the policy: strict schema, errors naming file and case.
 
 import { z } from 'zod';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import type { AuthMethod, Identity } from '../identity/types.ts';
 import { formatPath } from './compile.ts';
 import { PolicyError } from './errors.ts';
@@ -84,7 +85,7 @@ export interface CaseResult {
 
 /** Validates a parsed cases file; throws PolicyError naming `source` and the case. */
 export function parseCases(raw: unknown, source = 'cases'): PolicyCase[] {
-  const r = casesSchema.safeParse(raw);
+  const r = casesSchema.safeParse(raw, PARSE_ONCE);
   if (!r.success) {
     // A union's issues name its branches; the array branch says it best for a list of cases.
     const issues = r.error.issues.flatMap((i) =>

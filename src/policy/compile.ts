@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import { compileCondition } from './cel.ts';
 import { PolicyError } from './errors.ts';
 import { compileGlobSet, type GlobSet } from './glob.ts';
@@ -41,7 +42,7 @@ function zodMessage(issue: z.core.$ZodIssue): string {
 
 /** Validates and compiles a parsed policy document; `source` names it in errors. Throws PolicyError. */
 export function compilePolicy(raw: unknown, source = 'policy'): CompiledPolicy {
-  const parsed = policySchema.safeParse(raw ?? {});
+  const parsed = policySchema.safeParse(raw ?? {}, PARSE_ONCE);
   if (!parsed.success) {
     throw new PolicyError(parsed.error.issues.map((i) => issueText(source, raw, i.path, zodMessage(i))));
   }
