@@ -684,3 +684,16 @@ test('property: whatever bytes the upstream sends, one end or one error, in orde
     { numRuns: 150 },
   );
 });
+
+test('node:tls is loaded by the first https: connection, not with the pool', () => {
+  // ~4 ms of a cold start whose upstreams are all http: (src/transport/http1-pool.ts).
+  const script = `
+    const { Http1Pool } = await import(${JSON.stringify(new URL('../../src/transport/http1-pool.ts', import.meta.url).href)});
+    new Http1Pool('http://127.0.0.1:1', { connections: 1, keepAliveMs: 1000, headersTimeoutMs: 1000 });
+    process.stdout.write(String(process.moduleLoadList.includes('NativeModule tls')));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(out, 'false');
+});
