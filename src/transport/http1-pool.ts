@@ -78,10 +78,10 @@ export class UpstreamSocketError extends Error {
 
 // node:tls only for https: upstreams, loaded when the first one connects: loading it costs ~4 ms
 // of a cold start that has none (Node.js 20 has no synchronous import() for a built-in module).
-let tls: typeof import('node:tls') | undefined;
+let tlsModule: typeof import('node:tls') | undefined;
 function tlsConnect(): typeof import('node:tls').connect {
-  tls ??= createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
-  return tls.connect;
+  tlsModule ??= createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
+  return tlsModule.connect;
 }
 
 const DEFAULT_MAX_HEAD = 64 * 1024;
