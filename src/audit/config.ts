@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema } from '../core/duration.ts';
 
 // The audit trail's configuration (docs/audit.md, docs/config.md): top-level `audit`, and per

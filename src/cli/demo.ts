@@ -20,8 +20,9 @@ export interface DemoOptions {
 }
 
 /**
- * The stdio entry of the demo server: under tsx, from the sources; in the bundle (dist/bundle,
- * what `npx custos` runs), its own bundled entry beside this chunk; in tsc's tree, dist/demo.
+ * The stdio entry of the demo server: under tsx, from the sources; in the bundle (dist/bundle/demo,
+ * the demo's part of what `npx custos` runs), its own bundled entry beside this chunk; in tsc's
+ * tree, dist/demo.
  */
 function crmStdioCommand(): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
@@ -30,7 +31,9 @@ function crmStdioCommand(): { command: string; args: string[] } {
     return { command: process.execPath, args: ['--import', 'tsx', resolve(dir, '../../demo/crm/stdio.ts')] };
   }
   const entry =
-    basename(dir) === 'bundle' ? join(dir, 'demo-crm-stdio.js') : resolve(dir, '../../demo/crm/stdio.js');
+    basename(dirname(dir)) === 'bundle'
+      ? join(dir, 'demo-crm-stdio.js')
+      : resolve(dir, '../../demo/crm/stdio.js');
   return { command: process.execPath, args: [entry] };
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditConfigSchema, serverAuditSchema } from '../audit/config.ts';
 import { BAD_HEADER_VALUE, HTTP_TOKEN, POOL_FRAMED_HEADERS } from '../core/http-header.ts';
 import { PARSE_ONCE } from '../core/parse-once.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Durations in configuration and policy files: `90s`, `15m`, `1h30m`, `2d`, or a number of seconds.
 

@@ -1,7 +1,7 @@
 // The masking part of the gateway config: profiles (what to find and how to mask it), the key
 // file for hashes and pseudonyms, and the groups that may see raw values. Parsed once at boot.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { PARSE_ONCE } from '../core/parse-once.ts';
 import { parseFieldPath } from './field-path.ts';
 import { PHONE_REGIONS } from './phone-regions.ts';

@@ -1,7 +1,7 @@
 // `custos policy test`: a table of expected decisions, run against a policy in the customer's CI.
 // The table is data like the policy: strict schema, errors naming file and case.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { PARSE_ONCE } from '../core/parse-once.ts';
 import type { AuthMethod, Identity } from '../identity/types.ts';
 import { formatPath } from './compile.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema, parseDuration } from '../core/duration.ts';
 
 // The policy file's shape (docs/policy.md). Strict objects everywhere: a misspelt key in a
