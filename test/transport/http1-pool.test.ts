@@ -685,7 +685,7 @@ test('property: whatever bytes the upstream sends, one end or one error, in orde
   );
 });
 
-test('node:tls is loaded by the first https: connection, not with the pool', () => {
+test('node:tls is not loaded with the pool: an https: connection loads it (the TLS test above)', () => {
   // ~4 ms of a cold start whose upstreams are all http: (src/transport/http1-pool.ts).
   const script = `
     const { Http1Pool } = await import(${JSON.stringify(new URL('../../src/transport/http1-pool.ts', import.meta.url).href)});
