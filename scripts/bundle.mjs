@@ -2,7 +2,7 @@
 // Bundles the CLI into dist/bundle/ for `bin/custos.js`: one ESM file per command, loaded lazily,
 // with the shared code in chunks. Node.js 20 resolves, reads and compiles each ES module on its
 // own, so the 466 files `custos serve` loads from dist/src and node_modules cost ~100 ms of its cold
-// start; from the bundle it loads 65 (docs/architecture.md). dist/src (tsc's output) stays for debugging.
+// start; from the bundle it loads 30 (docs/architecture.md). dist/src (tsc's output) stays for debugging.
 import { rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
