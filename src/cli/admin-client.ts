@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import type { Io } from './io.ts';
 
 // The CLI's side of the admin API (/admin/v1/): commands that decide or accept act on the running
 // gateway with the caller's own bearer token (--token or CUSTOS_TOKEN), so an approver is
@@ -87,7 +88,7 @@ export async function adminRequest(
 export async function runAdminCommand(
   name: string,
   usage: string,
-  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
+  io: Io,
   body: () => Promise<number>,
 ): Promise<number> {
   try {

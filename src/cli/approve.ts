@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ApprovalView } from '../approval/index.ts';
 import { AdminUsageError, adminRequest, adminTarget, runAdminCommand } from './admin-client.ts';
+import { type Io, processIo } from './io.ts';
 
 // `custos approve list|show|grant|deny` (docs/policy.md, "Approval"): the approver's side of a
 // held call, through the running gateway's admin API with the approver's own token.
@@ -13,11 +14,6 @@ export const APPROVE_USAGE = `usage:
   custos approve deny  --url <gateway> [--token <t>] <approval id> [--reason <text>] [--json]
 The token defaults to $CUSTOS_TOKEN and the URL to $CUSTOS_URL.
 `;
-
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
 
 const COMMON = {
   url: { type: 'string' },
@@ -107,10 +103,7 @@ async function one(args: string[], io: Io, action: 'show' | 'grant' | 'deny'): P
 }
 
 /** `custos approve <list|show|grant|deny> …`; returns the exit code (2 usage, 1 refused). */
-export function runApproveCommand(
-  argv: string[],
-  io: Io = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+export function runApproveCommand(argv: string[], io: Io = processIo()): Promise<number> {
   const [sub, ...rest] = argv;
   return runAdminCommand(`custos approve ${sub ?? ''}`.trim(), APPROVE_USAGE, io, async () => {
     switch (sub) {

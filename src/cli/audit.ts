@@ -7,6 +7,7 @@ import { ConfigError } from '../config/index.ts';
 import { subjectLookup } from '../gateway/audit-subjects.ts';
 import { verifyCallerToken } from '../gateway/auth.ts';
 import { type AuditContext, openAuditContext, parseTime, progress, UsageError } from './audit-context.ts';
+import { type Io, processIo } from './io.ts';
 
 // `custos audit …` and `custos replay …`: verify the chain, search it, replay what happened,
 // force a checkpoint, apply retention (docs/audit.md).
@@ -23,13 +24,6 @@ export const AUDIT_USAGE = `usage:
 times: 2026-11-30, 2026-11-30T12:00:00Z, or an age such as 24h or 7d
 `;
 
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
-
-const STD: Io = { stdout: process.stdout, stderr: process.stderr };
-
 async function withContext<T>(
   file: string | undefined,
   keys: string[],
@@ -43,7 +37,7 @@ async function withContext<T>(
   }
 }
 
-export async function runAuditCommand(argv: string[], io: Io = STD): Promise<number> {
+export async function runAuditCommand(argv: string[], io: Io = processIo()): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     switch (sub) {

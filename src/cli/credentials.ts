@@ -1,17 +1,13 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/index.ts';
 import { buildServerCredentials, type CredentialStatus } from '../credentials/index.ts';
+import { type Io, processIo } from './io.ts';
 
 // `custos credentials status --config F [--json]`: which secret each upstream gets, as the
 // gateway would load it from here (same files, this process's environment). It prints
 // fingerprints only: the value never reaches stdout, stderr or a log line.
 
 const USAGE = 'usage: custos credentials status --config <file> [--json]\n';
-
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
 
 function formatTable(rows: readonly CredentialStatus[]): string {
   const cells = [
@@ -37,10 +33,7 @@ function formatTable(rows: readonly CredentialStatus[]): string {
 }
 
 /** Exit code: 0 when every credential is available, 1 when one is not, 2 on a usage error. */
-export async function runCredentialsCommand(
-  argv: string[],
-  io: Io = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+export async function runCredentialsCommand(argv: string[], io: Io = processIo()): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'status') {
     io.stderr.write(sub === undefined ? USAGE : `custos credentials: unknown subcommand '${sub}'\n${USAGE}`);

@@ -8,6 +8,7 @@ import { parseVerifierKey } from '../audit/signed-note.ts';
 import { subjectLookup } from '../gateway/audit-subjects.ts';
 import { reportError } from './audit.ts';
 import { openAuditContext, progress, UsageError } from './audit-context.ts';
+import { type Io, processIo } from './io.ts';
 
 // `custos dsar …`: data-subject requests. `export` (Art. 15) writes a bundle — dsar.json with
 // inclusion proofs against a signed checkpoint, report.html for people; `verify` checks a bundle;
@@ -20,15 +21,7 @@ export const DSAR_USAGE = `usage:
 the identifier: an e-mail address, phone number, IBAN, national ID, card number or name
 `;
 
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
-
-export async function runDsarCommand(
-  argv: string[],
-  io: Io = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+export async function runDsarCommand(argv: string[], io: Io = processIo()): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     switch (sub) {

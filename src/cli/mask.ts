@@ -19,6 +19,7 @@ import {
   maskMessage,
   maskText,
 } from '../masking/index.ts';
+import { type Io, processIo } from './io.ts';
 import { locateStrings, rawSpan } from './mask-offsets.ts';
 
 export const MASK_USAGE = `usage: custos mask [--config <file>] [--profile <name>] [--findings]
@@ -29,13 +30,11 @@ export const MASK_USAGE = `usage: custos mask [--config <file>] [--profile <name
   --findings  print one JSON line per finding instead of the masked input
 `;
 
-export interface MaskIo {
+export interface MaskIo extends Io {
   readonly stdin: AsyncIterable<Buffer | string>;
-  readonly stdout: { write(chunk: string): unknown };
-  readonly stderr: { write(chunk: string): unknown };
 }
 
-const processIo: MaskIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+const stdio = (): MaskIo => ({ stdin: process.stdin, ...processIo() });
 
 class UsageError extends Error {}
 
@@ -110,7 +109,7 @@ function findingLine(f: Finding, span: [number, number] | undefined, line?: numb
 }
 
 /** Runs `custos mask …`; returns the exit code (2: usage or config, 1: failure). */
-export async function runMaskCommand(argv: string[], io: MaskIo = processIo): Promise<number> {
+export async function runMaskCommand(argv: string[], io: MaskIo = stdio()): Promise<number> {
   try {
     const { values } = parseArgs({
       args: argv,

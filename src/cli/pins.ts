@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AdminUsageError, adminRequest, adminTarget, runAdminCommand } from './admin-client.ts';
+import type { Io } from './io.ts';
 
 // `custos policy pins list|accept` (docs/policy.md, "Tool pinning"): which tool versions are
 // pinned, which changed upstream, and accepting a new version — through the running gateway's
@@ -10,11 +11,6 @@ export const PINS_USAGE = `usage:
   custos policy pins accept --url <gateway> [--token <t>] <server> <tool>
 The token defaults to $CUSTOS_TOKEN and the URL to $CUSTOS_URL.
 `;
-
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
 
 interface PinView {
   server: string;

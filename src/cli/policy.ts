@@ -11,6 +11,7 @@ import {
   readYamlFile,
   runPolicyCases,
 } from '../policy/index.ts';
+import { type Io, processIo } from './io.ts';
 
 // `custos policy check|explain|test` (docs/policy.md): the policy engine without a gateway, for
 // people writing rules and for the customer's CI. Exit codes: 0 ok; 1 the check or a test case
@@ -25,11 +26,6 @@ const USAGE = `usage:
   custos policy test    --policy <file> <cases.yaml> [--json]
   custos policy pins    list|accept --url <gateway> [--token <t>] …   (tool pins, through the admin API)
 `;
-
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
 
 const EXPLAIN_OPTIONS = {
   policy: { type: 'string' },
@@ -191,10 +187,7 @@ function check(rest: string[], io: Io): number {
 }
 
 /** `custos policy <check|explain|test|pins> …`; returns the exit code. */
-export async function runPolicyCommand(
-  argv: string[],
-  io: Io = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+export async function runPolicyCommand(argv: string[], io: Io = processIo()): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     switch (sub) {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildArt30, renderArt30Html, renderArt30Markdown } from '../audit/art30.ts';
 import { reportError } from './audit.ts';
 import { openAuditContext, parseTime, progress, UsageError } from './audit-context.ts';
+import { type Io, processIo } from './io.ts';
 
 // `custos report art30`: the record of processing activities (GDPR Art. 30), from the
 // configuration (purposes, retention … per server) and the traffic the trail observed.
@@ -11,15 +12,7 @@ export const REPORT_USAGE = `usage:
   custos report art30 --config <file> [--since <time>] [--until <time>] [--format md|html|json] [--out <file>]
 `;
 
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
-
-export async function runReportCommand(
-  argv: string[],
-  io: Io = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+export async function runReportCommand(argv: string[], io: Io = processIo()): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     if (sub === undefined || sub === 'help' || sub === '--help') {
