@@ -1,13 +1,12 @@
 import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { PARSE_ONCE } from '../core/parse-once.ts';
 import {
   type CompiledMasking,
   type CompiledProfile,
   compileMaskingConfig,
-  compileProfile,
+  recordingProfileOf,
 } from '../masking/compile.ts';
-import { type MaskingConfig, profileSchema } from '../masking/config.ts';
+import type { MaskingConfig } from '../masking/config.ts';
 import { createAuditSql } from '../store/index.ts';
 import { signCheckpoint } from './checkpoint.ts';
 import { ed25519Signer } from './signed-note.ts';
@@ -49,10 +48,7 @@ export function buildWriter(
   let profiles: { masking: CompiledMasking; recordingProfile: CompiledProfile } | undefined;
   const compile = (): NonNullable<typeof profiles> => {
     const masking = compiled ?? compileMaskingConfig(setup.masking, keys);
-    const recordingProfile =
-      masking.profiles.get(setup.recordingProfile) ??
-      compileProfile(profileSchema.parse({}, PARSE_ONCE), keys, { name: setup.recordingProfile });
-    return { masking, recordingProfile };
+    return { masking, recordingProfile: recordingProfileOf(masking, setup.recordingProfile, keys) };
   };
   const signer = ed25519Signer(setup.origin, createPrivateKey({ key: setup.signingKey, format: 'jwk' }));
   return new AuditWriter({

@@ -1,7 +1,5 @@
 import { subjectKeysFor } from '../audit/subjects.ts';
-import { PARSE_ONCE } from '../core/parse-once.ts';
-import { compileMaskingConfig, compileProfile } from '../masking/compile.ts';
-import { profileSchema } from '../masking/config.ts';
+import { compileMaskingConfig, recordingProfileOf } from '../masking/compile.ts';
 import type { AuditKeys } from './audit.ts';
 
 // From an identifier to its blind-index keys, with the recording profile keyed like the mask
@@ -9,12 +7,6 @@ import type { AuditKeys } from './audit.ts';
 
 export function subjectLookup(keys: AuditKeys): (value: string) => Buffer[] {
   const masking = compileMaskingConfig(keys.setup.masking, { hmacKey: keys.hmacKey });
-  const profile =
-    masking.profiles.get(keys.setup.recordingProfile) ??
-    compileProfile(
-      profileSchema.parse({}, PARSE_ONCE),
-      { hmacKey: keys.hmacKey },
-      { name: keys.setup.recordingProfile },
-    );
+  const profile = recordingProfileOf(masking, keys.setup.recordingProfile, { hmacKey: keys.hmacKey });
   return (value) => subjectKeysFor(value, profile).keys;
 }

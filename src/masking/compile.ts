@@ -1,6 +1,7 @@
 // Compile at boot, apply per request: a profile becomes detector objects, a field-rule index and
 // an operator table; the hot path never builds a RegExp or parses a path.
 
+import { PARSE_ONCE } from '../core/parse-once.ts';
 import { createKeyedBlake2s } from './blake2s.ts';
 import {
   BUILTIN_FIELDS,
@@ -8,6 +9,7 @@ import {
   ENTITY_TYPES,
   type MaskingConfig,
   type ProfileConfig,
+  profileSchema,
   type ServerMaskingConfig,
 } from './config.ts';
 import { buildDetectors, compilePhoneValidator, type PhoneValidator } from './detectors/index.ts';
@@ -189,6 +191,18 @@ export function compileMaskingConfig(cfg: MaskingConfig, keys: MaskingKeys): Com
     exemptProfiles.set(name, exemptProfile(compiled));
   }
   return { profiles, exemptProfiles, exemptGroups: new Set(cfg.exemptGroups) };
+}
+
+/**
+ * The audit's recording profile: the masking config's profile of that name, or else the default
+ * profile under that name, compiled with the same keys.
+ */
+export function recordingProfileOf(
+  masking: CompiledMasking,
+  name: string,
+  keys: MaskingKeys,
+): CompiledProfile {
+  return masking.profiles.get(name) ?? compileProfile(profileSchema.parse({}, PARSE_ONCE), keys, { name });
 }
 
 /** Profile names a server's masking config refers to that the masking config lacks. */

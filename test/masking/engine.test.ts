@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   compileMaskingConfig,
   compileProfile,
+  recordingProfileOf,
   selectProfile,
   unknownProfiles,
 } from '../../src/masking/compile.ts';
@@ -177,6 +178,19 @@ describe('config', () => {
       ['nope'],
     );
   });
+});
+
+test("the audit's recording profile is the config's of that name, else the default compiled under it", () => {
+  const compiled = compileMaskingConfig(
+    maskingConfigSchema.parse({ profiles: { open: { entities: { EMAIL: 'keep' } } } }),
+    TEST_KEYS,
+  );
+  const open = recordingProfileOf(compiled, 'open', TEST_KEYS);
+  assert.equal(open, compiled.profiles.get('open'));
+  assert.equal(maskText('mail a@example.com', open).text, 'mail a@example.com');
+  const fallback = recordingProfileOf(compiled, 'default', TEST_KEYS);
+  assert.equal(fallback.name, 'default');
+  assert.notEqual(maskText('mail a@example.com', fallback).text, 'mail a@example.com');
 });
 
 test('a "__proto__" key from JSON.parse stays an own, masked property', () => {
