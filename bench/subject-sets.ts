@@ -7,6 +7,7 @@ import { type AuditSql, createAuditSql } from '../src/store/audit-sql.ts';
 import { openConnection } from '../src/store/sqlite.ts';
 import { FOLD_STEP_MS } from '../src/store/subject-fold.ts';
 import { foldSets, subjectSet } from '../src/store/subject-sets.ts';
+import { insertBareEvent } from '../test/helpers/audit.ts';
 
 // The blind index's CPU per event for a large answer (src/store/subject-sets.ts), in process:
 // building the subject set of one `npm run bench` customer answer (~2,060 keyed hashes, in hex as
@@ -58,26 +59,6 @@ const distinct = Array.from({ length: 256 }, (_, i) => ({
 }));
 const distinctUs = perCall(() => fold(distinct), 4);
 
-/** One event as the writer stores it, with its subject set (null: an answer without subjects). */
-function insertEvent(sql: AuditSql, seq: number, keys: Buffer | null): void {
-  sql.insertEvent({
-    seq,
-    id: `ev-${seq}`,
-    kind: 'exchange',
-    at: seq,
-    server: 'crm',
-    caller: 'bench',
-    method: 'tools/call',
-    name: 'export_customers',
-    sessionId: null,
-    outcome: 'ok',
-    body: '{}',
-    leafHash: Buffer.alloc(32),
-    chainHash: Buffer.alloc(32),
-  });
-  if (keys) sql.insertSubjectSet(seq, keys);
-}
-
 /** Buckets each store-backed measure appends; the first two warm up. */
 const BUCKETS = 6;
 
@@ -109,7 +90,7 @@ function foldThroughStore(
     for (let b = 0; b < BUCKETS; b++) {
       const bucketSets = sets();
       sql.appending(() => {
-        for (const keys of bucketSets) insertEvent(sql, seq++, keys);
+        for (const keys of bucketSets) insertBareEvent(sql, seq++, keys);
       });
       // The sets' own pages leave the write-ahead log first: a commit that crosses the checkpoint
       // threshold copies the log into the database, and that is the insert's cost, not the fold's.
@@ -146,7 +127,7 @@ function pacedThroughStore(sets: () => (Buffer | null)[]): { cpuMs: number; fold
     let folds = 0;
     for (let b = 0; b < BUCKETS; b++) {
       for (const keys of sets()) {
-        sql.appending(() => insertEvent(sql, seq++, keys));
+        sql.appending(() => insertBareEvent(sql, seq++, keys));
         if (!sql.foldDue(seq)) continue;
         const start = process.cpuUsage();
         sql.foldUnsynced(seq, FOLD_STEP_MS);

@@ -5,7 +5,12 @@
 // What a body never holds: payloads (only their SHA-256), a data subject's identifier or its keyed
 // hash (those live in the deletable blind index), tokens or secrets.
 
+import type { AuditEventRow } from '../store/audit-sql.ts';
+
 export const EVENT_VERSION = 1;
+
+/** The columns of an event's row that search uses. */
+export type EventColumns = Omit<AuditEventRow, 'seq' | 'body' | 'leafHash' | 'chainHash'>;
 
 export type AuditKind = 'exchange' | 'approval' | 'erasure' | 'access' | 'retention';
 
@@ -144,17 +149,7 @@ export function eventBody(seq: number, facts: EventFacts, payload: PayloadFacts 
 }
 
 /** The columns search uses, derived from the facts; verify checks they agree with the body. */
-export function eventColumns(facts: EventFacts): {
-  id: string;
-  kind: string;
-  at: number;
-  server: string | null;
-  caller: string | null;
-  method: string | null;
-  name: string | null;
-  sessionId: string | null;
-  outcome: string | null;
-} {
+export function eventColumns(facts: EventFacts): EventColumns {
   if (facts.kind === 'exchange') {
     return {
       id: facts.id,
@@ -182,7 +177,7 @@ export function eventColumns(facts: EventFacts): {
 }
 
 /** The same columns read back from a stored body (for verify and for old readers). */
-export function columnsOfBody(body: Record<string, unknown>): ReturnType<typeof eventColumns> {
+export function columnsOfBody(body: Record<string, unknown>): EventColumns {
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   if (body.kind === 'exchange') {
     return {

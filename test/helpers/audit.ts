@@ -153,3 +153,26 @@ export function toolRecording(
     ...over,
   };
 }
+
+/**
+ * One event row of the trail's shape with a placeholder body and hashes, and its subject set
+ * (`keys` null: an answer without subjects): for what reads the store's rows, not the chain.
+ */
+export function insertBareEvent(sql: AuditSql, seq: number, keys: Buffer | null): void {
+  sql.insertEvent({
+    seq,
+    id: `ev-${seq}`,
+    kind: 'exchange',
+    at: seq,
+    server: 'crm',
+    caller: 'demo:u-1',
+    method: 'tools/call',
+    name: 'export_customers',
+    sessionId: null,
+    outcome: 'ok',
+    body: '{}',
+    leafHash: Buffer.alloc(32),
+    chainHash: Buffer.alloc(32),
+  });
+  if (keys) sql.insertSubjectSet(seq, keys);
+}

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { type AuditSql, createAuditSql, prepareDatabase } from '../../src/store/index.ts';
 import { KEY_SLICES, MAX_LAG_BUCKETS } from '../../src/store/subject-fold.ts';
 import { SUBJECT_BUCKET, subjectSet } from '../../src/store/subject-sets.ts';
+import { insertBareEvent } from '../helpers/audit.ts';
 
 // Folding a bucket a step at a time (src/store/subject-fold.ts), on a real SQLite file: with a
 // budget of 0 every fold call takes exactly one step, so each test walks the steps one by one and
@@ -44,26 +45,9 @@ function append(sql: AuditSql, from: number, to: number, labels = labelsOf): voi
 
 /** The same inside a transaction of the caller's. */
 function insert(sql: AuditSql, from: number, to: number, labels: (seq: number) => string[]): void {
-  for (let seq = from; seq < to; seq++) {
-    sql.insertEvent({
-      seq,
-      id: `ev-${seq}`,
-      kind: 'exchange',
-      at: seq,
-      server: 'crm',
-      caller: 'demo:u-1',
-      method: 'tools/call',
-      name: 'export_customers',
-      sessionId: null,
-      outcome: 'ok',
-      body: '{}',
-      leafHash: Buffer.alloc(32),
-      chainHash: Buffer.alloc(32),
-    });
-    // Every seventh event has no subjects at all.
-    const set = seq % 7 === 3 ? null : subjectSet(labels(seq).map(hexKey));
-    if (set) sql.insertSubjectSet(seq, set.keys);
-  }
+  // Every seventh event has no subjects at all.
+  for (let seq = from; seq < to; seq++)
+    insertBareEvent(sql, seq, seq % 7 === 3 ? null : (subjectSet(labels(seq).map(hexKey))?.keys ?? null));
 }
 
 /** The events the model says touched `label`, among [0, size). */
