@@ -151,6 +151,7 @@ describe('DATE_OF_BIRTH, PASSPORT, ID_CARD by context', () => {
     assert.deepEqual(found('numéro de passeport 18AB12345'), ['PASSPORT:18AB12345']);
     assert.deepEqual(found('Personalausweis L01X00T47'), ['ID_CARD:L01X00T47']);
     assert.deepEqual(found("carte d'identité: X4RTBPFW4"), ['ID_CARD:X4RTBPFW4']);
+    assert.deepEqual(found('Reisepassnummer „CFXKRTBPW“'), ['PASSPORT:CFXKRTBPW']);
   });
 
   test('dates and numbers without a context word are left alone', () => {
@@ -207,6 +208,7 @@ describe('free text the way people write it (lower case, blocks, loose phone for
     assert.deepEqual(found('I would like to join accounts with ms. Okonkwo'), ['PERSON/TITLED:Okonkwo']);
     assert.deepEqual(found('Yesterday Margaret called the bank'), ['PERSON/GIVEN_NAME:Margaret']);
     assert.deepEqual(found("Here is Arne's order"), ['PERSON/GIVEN_NAME:Arne']);
+    assert.deepEqual(found('Here is Arne’s order'), ['PERSON/GIVEN_NAME:Arne']);
     assert.deepEqual(found('"Not now," says Okafor.'), ['PERSON/CUED:Okafor']);
     for (const text of [
       'I said Hello to the team',

@@ -69,8 +69,9 @@ const CONTEXT = new RegExp(
   'gi',
 );
 // What may sit between the context word and the value: "number", "no.", ':', quotes and the like.
+// („ and “ as escapes: scripts/bundle.mjs keeps the bundle's code within Latin-1.)
 const GAP =
-  /^\s*(?:(?:number|nummer|numéro|número|numero|numer|no\.?|nr\.?|n[°º.]|#|:|=|-|is|ist|est|es|è|on|am|le|el|il|op|["'«„“])\s*)*/i;
+  /^\s*(?:(?:number|nummer|numéro|número|numero|numer|no\.?|nr\.?|n[°º.]|#|:|=|-|is|ist|est|es|è|on|am|le|el|il|op|["'«\u201E\u201C])\s*)*/i;
 const DATE_SHAPES = `(?:\\d{4}[-./]\\d{1,2}[-./]\\d{1,2}|\\d{1,2}[-./]\\d{1,2}[-./]\\d{2,4}|\\d{1,2}\\.?\\s+[${LETTER}]{3,10}\\.?\\s+\\d{4}|[${LETTER}]{3,10}\\.?\\s+\\d{1,2},?\\s+\\d{4})`;
 const DATE = new RegExp(`^${DATE_SHAPES}`);
 const DATE_NEAR = new RegExp(`(?<![\\d${LETTER}])${DATE_SHAPES}(?!\\d)`);

@@ -160,8 +160,8 @@ export const personDetector: Detector = {
     GIVEN_THEN_SURNAME.lastIndex = 0;
     for (let m = GIVEN_THEN_SURNAME.exec(text); m !== null; m = GIVEN_THEN_SURNAME.exec(text)) {
       const word = m[1] as string;
-      // "Arne's address": the possessive is not part of the name.
-      const possessive = m[2] === undefined && /['’]s$/.test(word);
+      // "Arne's address" (or Arne’s, U+2019): the possessive is not part of the name.
+      const possessive = m[2] === undefined && /['\u2019]s$/.test(word);
       const given = possessive ? word.slice(0, -2) : word;
       const lower = given.toLowerCase();
       // A known given name with a surname, or alone when it is not also a common word.
