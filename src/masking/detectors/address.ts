@@ -3,9 +3,15 @@
 // and a town ("Lindenstraße 12, 10115 Berlin").
 
 import type { Detector, Span, TextStats } from '../spans.ts';
-import { COUNTRIES, COUNTRY_NAMES_TOO } from './countries.ts';
+import { COUNTRY_NAMES_TOO } from './countries.ts';
 import { LETTER, LOWER, UPPER } from './letters.ts';
-import { trieSource } from './trie.ts';
+import {
+  ADDRESS_WORDS,
+  BLOCK_LABEL_WORDS,
+  COUNTRY_ANY_CASE,
+  COUNTRY_CAPITALISED,
+  SEND_WORDS,
+} from './word-tries.ts';
 
 const CAP = `[${UPPER}][${LETTER}'’.-]*`;
 const NUM = `\\d{1,5}(?:\\s?[a-zA-Z](?![${LETTER}]))?(?:[-/]\\d{1,4})?`;
@@ -97,35 +103,17 @@ const POSTAL_LABELLED = new RegExp(
 // is part of an address, not personal data on its own: "shipping to Germany" and "France" in prose
 // are left alone, and a country counts only with a postal code, inside a block, or a few words
 // after another part of an address ("Lindenstraße 12, 10115 Berlin, Germany").
-const titleCase = (c: string): string =>
-  c
-    .replace(/(^|[\s-])([^\s-])/g, (_, sep: string, ch: string) => sep + ch.toUpperCase())
-    .replace(/ (And|Of) /g, (w) => w.toLowerCase());
 const POSTAL = '\\d{4,6}|\\d{3} \\d{2}|\\d{2}-\\d{3}';
 const COUNTRY_CAP = new RegExp(
-  `(?<![${LETTER}])(${trieSource([...COUNTRIES.map(titleCase), ...COUNTRIES.map((c) => c.toUpperCase())])})(?:,?\\s+(?:${POSTAL})(?!\\d))?(?![${LETTER}])`,
+  `(?<![${LETTER}])(${COUNTRY_CAPITALISED})(?:,?\\s+(?:${POSTAL})(?!\\d))?(?![${LETTER}])`,
   'g',
 );
 const CODE_BEFORE = new RegExp(`(?<![\\d])(?:${POSTAL}),?\\s+$`);
-// Labels and phrases after which an address or a place follows, to the end of the block.
-const ADDRESS_WORDS =
-  'address|addresses|adresse|adressen|anschrift|lieferadresse|rechnungsadresse|dirección|direccion|' +
-  'domicilio|indirizzo|adres|adress|adresa|adresy';
-const PLACE_WORDS =
-  'lives at|lives on|living at|live at|lived at|located at|resides at|residing at|moving to|moved to|' +
-  'move to|wohnhaft in|wohnt in|bor på|bor i|mieszka w|habite à|vit à|vive en|abita a|woont in|lives in|' +
-  'lived in|living in|live in|grew up in|born in|based in|resides in|hometown|where:|moved here from|' +
-  'moved from|came from|returned to|arrived at|arrived in|traveled to|travelled to|flew to|relocated to|' +
-  'emigrated to|immigrated to|visiting|visited';
-const SEND_WORDS =
-  'return to|return it to|send to|send it to|ship to|ship it to|deliver to|delivered to|deliver it to|' +
-  'mail to|mail it to|post to|post it to';
+// Labels and phrases after which an address or a place follows, to the end of the block
+// (./word-tries.ts).
 const ADDRESS_SET = new Set(ADDRESS_WORDS.split('|'));
 const SEND_SET = new Set(SEND_WORDS.split('|'));
-const BLOCK_LABEL = new RegExp(
-  `(^|[^${LETTER}])(${trieSource([ADDRESS_WORDS, PLACE_WORDS, SEND_WORDS].join('|').split('|'))})(?![${LETTER}])`,
-  'gi',
-);
+const BLOCK_LABEL = new RegExp(`(^|[^${LETTER}])(${BLOCK_LABEL_WORDS})(?![${LETTER}])`, 'gi');
 const BLOCK_END =
   /[.!?](?=\s+[A-Z])|[!?;|{}"\t]|,?\s(?:for|but|because|since|please|thanks|thank|which|who|and i|i|in case|by|is|was|are)(?![A-Za-z])|\s[A-Za-z]+:\s|\.\s*$/;
 // What an "address" label can name that is not a postal address: "IP address", "MAC-Adresse", "e-mail address".
@@ -140,7 +128,7 @@ const NAME_LINE = new RegExp(
 );
 // Any case with a postal code after it: "tunisia 13222". Found from the code, then the words before.
 const POSTAL_CODE = new RegExp(`(?<![\\w.,-])(?:${POSTAL})(?![\\w-])`, 'g');
-const COUNTRY_BEFORE = new RegExp(`(?<![${LETTER}])${trieSource(COUNTRIES)},?\\s+$`, 'i');
+const COUNTRY_BEFORE = new RegExp(`(?<![${LETTER}])${COUNTRY_ANY_CASE},?\\s+$`, 'i');
 
 function push(out: Span[], start: number, end: number, subtype: string): void {
   out.push({ start, end, type: 'ADDRESS', subtype, detector: 'address' });

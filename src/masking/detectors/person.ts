@@ -8,65 +8,20 @@ import { COUNTRIES, COUNTRY_NAMES_TOO } from './countries.ts';
 import { FIRST_NAMES } from './first-names.ts';
 import { LETTER, LOWER, UPPER } from './letters.ts';
 import { AMBIGUOUS, GIVEN_NAMES, SURNAME_SET, WORDY_SURNAME_SET } from './name-lists.ts';
-import { trieSource } from './trie.ts';
+import { BORN, CUE, LABEL, LOWER_GIVEN_NAMES, SAYS } from './word-tries.ts';
 
 const WORD = `[${UPPER}][${LOWER}'’-]*[${LOWER}]`;
 const PARTICLE = "(?:van|von|der|den|de|di|da|del|della|dos|du|le|la|ten|ter|zu|d'|l')";
 const SURNAME = `(?:${PARTICLE}\\s+){0,2}${WORD}(?:-${WORD})?`;
 const NAME = `${WORD}(?:\\s+${SURNAME}){0,3}`;
 
-/** Labels and cues match as written, Capitalised or UPPER; the name after them must be capitalised. */
-const anyCase = (words: readonly string[]): string =>
-  trieSource(words.flatMap((w) => [w, w.charAt(0).toUpperCase() + w.slice(1), w.toUpperCase()]));
-
 const HONORIFIC =
   '(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|M|Mme|Mlle|Monsieur|Madame|Sr|Sra|Srta|Señor|Señora|Don|Doña|Sig|Sig\\.ra|Signor|Signora|Dott|Dott\\.ssa|Dhr|Mevr|Mevrouw|Meneer|Pan|Pani)';
-const LABEL = anyCase(
-  (
-    'name|full name|maiden name|surname|first name|last name|customer|contact|patient|employee|applicant|' +
-    'holder|account holder|cardholder|owner|recipient|beneficiary|sender|nom|nom complet|prénom|nombre|' +
-    'nome|cognome|naam|imię i nazwisko|nazwisko|namn|kunde|kundin|kontakt|ansprechpartner|kontoinhaber|' +
-    'empfänger|client|cliente|klant|klient|titular|destinataire|destinatario|mottagare|odbiorca|' +
-    'lieferadresse|adressat'
-  ).split('|'),
-);
-// Cues after which a name follows without a colon.
-const CUE = anyCase(
-  (
-    'dear|hello|hi|hallo|liebe|lieber|sehr geehrte frau|sehr geehrter herr|bonjour|cher|chère|hola|' +
-    'estimado|estimada|ciao|gentile|beste|hej|contact|contattare|kontaktieren sie|contacter|contactar|' +
-    'call|ring|bel|llame a|chiami|appelez|rufen sie|sie erreichen|reach|account holder is|holder is|' +
-    'cardholder|intestato a|a nombre de|au nom de|t.n.v.|issued to|belongs to|ship it to|ship to|' +
-    'deliver to|addressed to|on behalf of|im auftrag von|record of|best regards,|kind regards,|regards,|' +
-    'mit freundlichen grüßen,|cordialement,|saludos,|cordiali saluti,|met vriendelijke groet,|' +
-    'med vänliga hälsningar,|pozdrawiam,|the patient,|registered to|titular|mottagare|odbiorca|kunde|' +
-    'kundin|client|cliente|klant|joindre|' +
-    // Verbs and relations after which a capitalised word is a person ("says Eklund", "call me Roland").
-    'says|said|asked|told|tells|replied|shouted at|spoke to|talked to|call me|calls me|called me|named|' +
-    'nicknamed|starring|featuring|feat.|assistant to|follow up with|met with|married|husband|wife|' +
-    'son|daughter|brother|sister|mother|father|partner|kid|friend|colleague|boss|' +
-    "partner's name|my name|his name|her name|last name?|first name?|name"
-  ).split('|'),
-);
-const SAYS = anyCase(['is', 'ist', 'est', 'es', 'è', 'är', 'jest', 'was']);
 
 const TITLED = new RegExp(`(?<![${LETTER}])${HONORIFIC}\\.?\\s+(?:${WORD}\\s+){0,2}${SURNAME}`, 'g');
 const LABELLED = new RegExp(`(?<![${LETTER}])${LABEL}(?:\\s*[:=]\\s*["']?|\\s+${SAYS}\\s+)(${NAME})`, 'g');
 const CUED = new RegExp(`(?<![${LETTER}])${CUE}[,:]?\\s+(${NAME})`, 'g');
 // A name the sentence then gives a birth date for: "Aoife Raman, geboren am 18.03.1990".
-const BORN = anyCase([
-  'born',
-  'geboren',
-  'né',
-  'née',
-  'nato',
-  'nata',
-  'nacido',
-  'nacida',
-  'född',
-  'urodzony',
-  'urodzona',
-]);
 const BEFORE_BIRTH = new RegExp(
   `(?<![${LETTER}])(${WORD}(?:\\s+${SURNAME}){1,3}),?\\s+${BORN}(?![${LETTER}])`,
   'g',
@@ -75,13 +30,10 @@ const GIVEN_THEN_SURNAME = new RegExp(`(?<![${LETTER}])(${WORD})((?:\\s+${WORD})
 // Names written in lower case ("tracy sukhorukova"): a known given name and a known surname, or a
 // known given name followed by a word that is not a common function word.
 const LOWER_WORD = `[${LOWER}][${LOWER}'’-]*[${LOWER}]`;
-const LOWER_GIVEN = [...GIVEN_NAMES, ...[...FIRST_NAMES].map((n) => n.toLowerCase())].filter(
-  (n) => !AMBIGUOUS.has(n) && n.length > 2 && !n.includes('-'),
-);
 // The character before is consumed rather than looked behind: V8 then scans for the names' first
 // letters instead of testing every position (3× faster on long texts).
 const LOWER_PAIR = new RegExp(
-  `(^|[^${LETTER}@./_-])(${trieSource(new Set(LOWER_GIVEN))})(?![${LETTER}@./_-])(?:\\s+(${LOWER_WORD})(?![${LETTER}@./_-]))?`,
+  `(^|[^${LETTER}@./_-])(${LOWER_GIVEN_NAMES})(?![${LETTER}@./_-])(?:\\s+(${LOWER_WORD})(?![${LETTER}@./_-]))?`,
   'g',
 );
 // A lower-case honorific with its dot ("ms. Wijtze", "mr. smith").
