@@ -28,7 +28,11 @@ test('the bundle builds no trie when it starts', () => {
   const dir = join(ROOT, 'dist/bundle');
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
   assert.ok(files.length > 0, 'dist/bundle/ is missing: run `npm run build`');
-  const withTries = files.filter((f) => readFileSync(join(dir, f), 'utf8').includes('LOWER_GIVEN_NAMES='));
-  assert.ok(withTries.length > 0, 'no chunk holds the built tries');
-  for (const f of files) assert.doesNotMatch(readFileSync(join(dir, f), 'utf8'), /function trieSource\b/, f);
+  let withTries = 0;
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    if (text.includes('LOWER_GIVEN_NAMES=')) withTries++;
+    assert.doesNotMatch(text, /function trieSource\b/, f);
+  }
+  assert.ok(withTries > 0, 'no chunk holds the built tries');
 });
