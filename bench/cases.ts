@@ -1,7 +1,8 @@
 // The load matrix: which tool, client mode and session count each row runs, and through which paths.
 
 /**
- * direct: the upstream itself; nginx and node: plain reverse proxies, the floors; custos: Custos
+ * direct: the upstream itself; nginx and node: plain reverse proxies, the floors; relay: bytes
+ * relayed between sockets by Node.js, the floor of any Node.js process on the path; custos: Custos
  * with `auth: none`; custos-auth: Custos checking a gateway token on every call; custos-mask: Custos
  * masking the answers with the default profile; custos-memory: Custos with a ':memory:' store, so
  * the audit trail is written in-process without an fsync — what durable audit costs is custos
@@ -11,6 +12,7 @@ export type PathName =
   | 'direct'
   | 'nginx'
   | 'node'
+  | 'relay'
   | 'custos'
   | 'custos-auth'
   | 'custos-mask'
@@ -19,6 +21,7 @@ export const PATHS: readonly PathName[] = [
   'direct',
   'nginx',
   'node',
+  'relay',
   'custos',
   'custos-auth',
   'custos-mask',
@@ -44,15 +47,15 @@ const PAYLOADS = {
 } as const;
 
 /**
- * direct, nginx and custos run every case. The node floor runs the echo cases, which the Custos
- * CPU target is about, and the 64 KiB result at 16 sessions; custos-auth runs the raw echo cases,
+ * direct, nginx and custos run every case. The node and relay floors run the echo cases, which the
+ * Custos CPU target is about, and the 64 KiB result at 16 sessions; custos-auth runs the raw echo cases,
  * since checking a token costs per call, not per byte. That keeps the default run near 3 minutes;
  * `full` runs every path on every case.
  */
 function pathsFor(tool: BenchCase['tool'], mode: BenchCase['mode'], sessions: number, full: boolean) {
   return PATHS.filter((path) => {
     if (full) return true;
-    if (path === 'node') return tool === 'echo' || (mode === 'raw' && sessions === 16);
+    if (path === 'node' || path === 'relay') return tool === 'echo' || (mode === 'raw' && sessions === 16);
     if (path === 'custos-auth') return tool === 'echo' && mode === 'raw';
     // Masking costs per byte of personal data: the 64 KiB customer results are its case.
     if (path === 'custos-mask') return tool === 'customer' && mode === 'raw';

@@ -127,11 +127,13 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): s
   const cpu = worst(custosEcho, hopCpuUsPerCall, true);
   const nginxCpu = worst(echoOf('nginx'), hopCpuUsPerCall, true);
   const nodeCpu = worst(echoOf('node'), hopCpuUsPerCall, true);
+  const relayCpu = worst(echoOf('relay'), hopCpuUsPerCall, true);
   const cpuLabel = 'CPU per small call (echo rows, worst)';
   const cpuTarget = `≤ ${TARGETS.cpuPerSmallCallUs} µs`;
   if (cpu) {
     let vsFloors = nginxCpu ? `; nginx ${fixed(nginxCpu.value, 0)} µs` : '';
     if (nodeCpu) vsFloors += `; node ${fixed(nodeCpu.value, 0)} µs`;
+    if (relayCpu) vsFloors += `; relay ${fixed(relayCpu.value, 0)} µs`;
     body.push([
       cpuLabel,
       `${fixed(cpu.value, 0)} µs (${cpu.row.title}${vsFloors})`,
@@ -140,19 +142,26 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): s
     ]);
   } else none(cpuLabel, cpuTarget, 'no custos echo row');
 
-  // How much of Custos's CPU per call is Custos, and how much is Node's HTTP stack itself.
-  const aboveNode = worst(custosEcho, (r) => hopCpuAbove(rows, r, 'node'), true);
-  const aboveNodeLabel = 'CPU per small call above the Node floor (echo rows, worst)';
-  if (aboveNode) {
-    const own = hopCpuUsPerCall(aboveNode.row) ?? 0;
-    const floor = own - aboveNode.value;
+  // How much of Custos's CPU per call is Custos, and how much is Node.js itself: above the Node.js
+  // HTTP proxy (node:http and undici), and above a Node.js process that only relays the bytes.
+  for (const [floorPath, label] of [
+    ['node', 'CPU per small call above the Node floor (echo rows, worst)'],
+    ['relay', 'CPU per small call above the byte-relay floor (echo rows, worst)'],
+  ] as const) {
+    const above = worst(custosEcho, (r) => hopCpuAbove(rows, r, floorPath), true);
+    if (!above) {
+      none(label, '–', `needs custos and ${floorPath} echo rows of the same case`);
+      continue;
+    }
+    const own = hopCpuUsPerCall(above.row) ?? 0;
+    const floor = own - above.value;
     body.push([
-      aboveNodeLabel,
-      `${fixed(aboveNode.value, 0)} µs (${aboveNode.row.title}: custos ${fixed(own, 0)} − node ${fixed(floor, 0)})`,
+      label,
+      `${fixed(above.value, 0)} µs (${above.row.title}: custos ${fixed(own, 0)} − ${floorPath} ${fixed(floor, 0)})`,
       '–',
-      `the Node floor is ${fixed((100 * floor) / own, 0)} % of that call's CPU`,
+      `the ${floorPath} floor is ${fixed((100 * floor) / own, 0)} % of that call's CPU`,
     ]);
-  } else none(aboveNodeLabel, '–', 'needs custos and node echo rows of the same case');
+  }
 
   const auth = worst(echoOf('custos-auth'), (r) => hopCpuAbove(rows, r, 'custos'), true);
   const authLabel = 'authentication cost per call (echo rows, worst)';

@@ -24,7 +24,7 @@ import {
   startCustos,
   startCustosAuth,
   startNginx,
-  startNodeProxy,
+  startNodeBaseline,
   startUpstream,
   writeCustosConfig,
 } from './servers.ts';
@@ -42,7 +42,7 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup S          uncounted warm-up per row, seconds (default 1)
   --hop-warmup S      load on each path before its first row, in two waves of new sessions, seconds (default 8; half for the 64 KiB result; 0 skips)
   --timeout S         per-call timeout, seconds (default 10)
-  --only PATHS        direct, nginx, node, custos, custos-auth, custos-mask, custos-memory, comma-separated (default all)
+  --only PATHS        direct, nginx, node, relay, custos, custos-auth, custos-mask, custos-memory, comma-separated (default all)
   --case IDS          case id prefixes, comma-separated, e.g. echo-raw,customer-raw-16 (default all)
   --full              also the SDK client for the 64 KiB result, and every path on every case
   --idle-sessions N   idle legacy sessions for the RSS figure (default 1000; 0 skips)
@@ -226,7 +226,8 @@ async function main(): Promise<void> {
       say(`bench: skipping the ${path} rows: ${what} did not start: ${skipped[path]}`);
     }
   };
-  await startHop('node', 'bench/node-proxy.ts', () => startNodeProxy(workDir, upstream.url));
+  await startHop('node', 'bench/node-proxy.ts', () => startNodeBaseline('node-proxy', workDir, upstream.url));
+  await startHop('relay', 'bench/relay.ts', () => startNodeBaseline('relay', workDir, upstream.url));
   const runsCustos = flags.paths.some((p) => p.startsWith('custos'));
   if (runsCustos) {
     const stale = staleBuildWarning();

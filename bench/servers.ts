@@ -98,22 +98,22 @@ export async function startNginx(workDir: string, upstreamUrl: string): Promise<
   return { url: `http://127.0.0.1:${port}${upstream.pathname}`, pids: [child.pid, ...workers], child };
 }
 
-/** Starts bench/node-proxy.ts in front of the upstream: the floor of any Node.js proxy. */
-export async function startNodeProxy(workDir: string, upstreamUrl: string): Promise<Hop> {
+/**
+ * The Node.js baselines in front of the upstream, each a script in bench/ that prints
+ * `<name> listening on URL`: `node-proxy` (node:http and undici, the floor of a Node.js HTTP proxy)
+ * and `relay` (bytes between sockets, the floor of any Node.js process on the path).
+ */
+export async function startNodeBaseline(
+  name: 'node-proxy' | 'relay',
+  workDir: string,
+  upstreamUrl: string,
+): Promise<Hop> {
   const child = await spawnUntilReady({
     command: process.execPath,
-    args: [
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'bench/node-proxy.ts'),
-      '--upstream',
-      upstreamUrl,
-      '--port',
-      '0',
-    ],
+    args: ['--import', 'tsx', join(REPO_ROOT, `bench/${name}.ts`), '--upstream', upstreamUrl, '--port', '0'],
     cwd: REPO_ROOT,
-    logFile: join(workDir, 'node-proxy.log'),
-    ready: /^node-proxy listening on (\S+)/,
+    logFile: join(workDir, `${name}.log`),
+    ready: new RegExp(`^${name} listening on (\\S+)`),
     timeoutMs: 20_000,
   });
   return { url: child.match[1] ?? '', pids: [child.pid], child };
