@@ -15,6 +15,7 @@ export {
   MAX_TREE_SIZE,
   rootOf,
   sha256,
+  sha256Hex,
 } from './merkle-hash.ts';
 export { MemoryTree } from './merkle-memory.ts';
 export {

@@ -9,7 +9,7 @@ import { setKeys, subjectSet } from '../store/subject-sets.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
 import { type ActionFacts, type EventFacts, eventBody, eventColumns, type PayloadFacts } from './event.ts';
 import { maskAnswer, maskRequest } from './mask-recording.ts';
-import { chainNext, hashLeafText, MerkleAppender, sha256 } from './merkle.ts';
+import { chainNext, hashLeafText, MerkleAppender, sha256Hex } from './merkle.ts';
 import { encodeRecording, RAW_MESSAGES, type RecordedFrame } from './recording.ts';
 import type { RetentionRule } from './retention.ts';
 
@@ -93,8 +93,6 @@ export interface RetentionResult {
   total: number;
 }
 
-const sha256hex = (b: Buffer): string => sha256(b).toString('hex');
-
 /** An event with no recording to keep (a decision, or a recording that could not be masked). */
 const bare = (facts: EventFacts, truncated = false): Prepared => ({
   facts,
@@ -154,8 +152,8 @@ export class AuditWriter {
       const payload: PayloadFacts | null =
         p.facts.kind === 'exchange'
           ? {
-              masked: p.masked ? { sha256: sha256hex(p.masked), bytes: p.masked.length } : null,
-              raw: p.raw ? { sha256: sha256hex(p.raw), bytes: p.raw.length } : null,
+              masked: p.masked ? { sha256: sha256Hex(p.masked), bytes: p.masked.length } : null,
+              raw: p.raw ? { sha256: sha256Hex(p.raw), bytes: p.raw.length } : null,
               truncated: p.truncated,
               subjects: p.subjects?.count ?? 0,
               types: p.types,

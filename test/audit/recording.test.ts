@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { maskAnswer, maskRequest } from '../../src/audit/mask-recording.ts';
-import { chainNext, hashLeaf, hashLeafText, sha256 } from '../../src/audit/merkle.ts';
+import { chainNext, hashChildren, hashLeaf, hashLeafText, sha256, sha256Hex } from '../../src/audit/merkle.ts';
 import { decodeRecording, encodeRecording, type Recording } from '../../src/audit/recording.ts';
 import { compileProfile } from '../../src/masking/compile.ts';
 import { profileSchema } from '../../src/masking/config.ts';
@@ -35,6 +35,27 @@ test('chainNext is SHA-256 of the previous link and the leaf hash, and refuses o
   );
   assert.throws(() => chainNext(Buffer.alloc(31), Buffer.alloc(32)), RangeError);
   assert.throws(() => chainNext(Buffer.alloc(32), Buffer.alloc(33)), RangeError);
+});
+
+test('the digests, copied out of a Latin-1 string, are the bytes createHash gives', () => {
+  const plain = (...parts: Uint8Array[]): Buffer => {
+    const h = createHash('sha256');
+    for (const p of parts) h.update(p);
+    return h.digest();
+  };
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      (data, left, right) => {
+        assert.deepEqual(sha256(data), plain(data));
+        assert.equal(sha256Hex(data), plain(data).toString('hex'));
+        assert.deepEqual(hashLeaf(data), plain(Buffer.of(0), data));
+        assert.deepEqual(hashChildren(left, right), plain(Buffer.of(1), left, right));
+      },
+    ),
+  );
 });
 
 const bytes = fc.uint8Array({ maxLength: 200 }).map((u) => Buffer.from(u));
