@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { type Dispatcher, Pool } from 'undici';
+import { baselineArgs } from './baseline-args.ts';
 
 // The floor of any Node.js proxy on this machine: a node:http server and an undici keep-alive pool,
 // nothing else. It forwards the MCP streamable-http headers and the body, and validates nothing.
@@ -11,15 +11,7 @@ import { type Dispatcher, Pool } from 'undici';
 const FORWARD_UP = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version'] as const;
 const FORWARD_BACK = ['content-type', 'mcp-session-id'] as const;
 
-const { values } = parseArgs({
-  options: { upstream: { type: 'string' }, port: { type: 'string', default: '0' } },
-  strict: true,
-});
-if (!values.upstream) {
-  process.stderr.write('node-proxy: --upstream URL is required\n');
-  process.exit(2);
-}
-const upstream = new URL(values.upstream);
+const { upstream, port: listenPort } = baselineArgs('node-proxy');
 const pool = new Pool(upstream.origin, { connections: 64, keepAliveTimeout: 30_000 });
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -57,7 +49,7 @@ const server = createServer(async (req, res) => {
   }
 });
 
-server.listen(Number(values.port), '127.0.0.1', () => {
+server.listen(listenPort, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`node-proxy listening on http://127.0.0.1:${port}${upstream.pathname}\n`);
 });

@@ -1,5 +1,5 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { parseArgs } from 'node:util';
+import { baselineArgs } from './baseline-args.ts';
 
 // The floor of any Node.js process on the data path: each client connection gets one connection to
 // the upstream, and the bytes are relayed both ways as they come. No HTTP is parsed, so nothing is
@@ -34,16 +34,8 @@ export function startRelay(upstream: URL, port = 0): Promise<Server> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { upstream: { type: 'string' }, port: { type: 'string', default: '0' } },
-    strict: true,
-  });
-  if (!values.upstream) {
-    process.stderr.write('relay: --upstream URL is required\n');
-    process.exit(2);
-  }
-  const upstream = new URL(values.upstream);
-  const server = await startRelay(upstream, Number(values.port)).catch((err: Error) => {
+  const { upstream, port: listenPort } = baselineArgs('relay');
+  const server = await startRelay(upstream, listenPort).catch((err: Error) => {
     process.stderr.write(`${err.message}\n`);
     return process.exit(2);
   });
