@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { maskAnswer, maskRequest } from '../../src/audit/mask-recording.ts';
-import { chainNext, hashChildren, hashLeaf, hashLeafText, sha256, sha256Hex } from '../../src/audit/merkle.ts';
+import {
+  chainNext,
+  hashChildren,
+  hashLeaf,
+  hashLeafText,
+  sha256,
+  sha256Hex,
+} from '../../src/audit/merkle.ts';
 import { decodeRecording, encodeRecording, type Recording } from '../../src/audit/recording.ts';
 import { compileProfile } from '../../src/masking/compile.ts';
 import { profileSchema } from '../../src/masking/config.ts';
