@@ -19,8 +19,9 @@ export const EMPTY_ROOT: Buffer = crypto.createHash('sha256').digest();
 // digest is asked for as a 'binary' string (Latin-1: one character per byte, so the 32 bytes
 // exactly) and copied into a Buffer from Node's pool. Asked for as a Buffer, each digest came in a
 // Buffer of its own, an ArrayBuffer each for the garbage collector to free: ~1.6 µs more per hash
-// here, and an audit event takes four (bench/merkle.ts measures the variants in one run). Older
-// Node 20 releases fall back to createHash.
+// here, and an audit event takes four (bench/merkle.ts measures the variants in one run). A digest
+// kept for long holds on to its 8 KB pool slab; the writer keeps at most the tree's frontier (≤ 53)
+// and the chain's tip. Older Node 20 releases fall back to createHash.
 const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 /** SHA-256 of `data` (a string is hashed as its UTF-8 bytes), one-shot where Node has it. */
