@@ -3,7 +3,7 @@ import { log } from '../core/log.ts';
 import type { CompiledMasking, CompiledProfile } from '../masking/compile.ts';
 import { maskJson } from '../masking/index.ts';
 import type { Finding } from '../masking/types.ts';
-import type { AuditSql, CheckpointRow } from '../store/audit-sql.ts';
+import { type AuditSql, type ChainStamp, type CheckpointRow, sameChainStamp } from '../store/audit-sql.ts';
 import { FOLD_STEP_MS } from '../store/subject-fold.ts';
 import { setKeys, subjectSet } from '../store/subject-sets.ts';
 import { NO_SUBJECT, newSubjectKey, type SubjectKey, sealPayload, unwrapSubjectKey } from './envelope.ts';
@@ -109,6 +109,12 @@ export class AuditWriter {
   readonly #now: () => number;
   #appender: MerkleAppender | undefined;
   #tipChain: Buffer | undefined;
+  /** The store's chain stamp as this writer's last transaction left it: while it holds, the cached tree is current. */
+  #stamp: ChainStamp | undefined;
+  /** The newest checkpoint (undefined: none), read once per change of stamp; null: not read yet. */
+  #latest: CheckpointRow | undefined | null = null;
+  /** The current transaction brought the cached tree up to date (`#syncAppender`). */
+  #synced = false;
   #keys = new Map<string, SubjectKey>();
   #erasures = -1;
 
@@ -129,12 +135,25 @@ export class AuditWriter {
     });
   }
 
-  /** One IMMEDIATE transaction; if it rolls back, the cached tree no longer matches the store. */
+  /**
+   * One IMMEDIATE transaction. Its last statement reads the chain's stamp, which the next one
+   * compares to know whether anyone appended or checkpointed in between; if it rolls back, the
+   * cached tree and checkpoint no longer match the store.
+   */
   #transaction<T>(fn: () => T): T {
+    const { sql } = this.#o;
+    this.#synced = false;
     try {
-      return this.#o.sql.appending(fn);
+      return sql.appending(() => {
+        const result = fn();
+        // Only a transaction that brought the cached tree up to date may vouch for it.
+        this.#stamp = this.#synced ? sql.chainStamp() : undefined;
+        return result;
+      });
     } catch (err) {
       this.#appender = undefined;
+      this.#stamp = undefined;
+      this.#latest = null;
       throw err;
     }
   }
@@ -315,9 +334,16 @@ export class AuditWriter {
     return this.#transaction(() => this.#checkpointIfDue(this.#syncAppender(), force, true));
   }
 
-  /** The cached tree, rebuilt when another process appended since (the CLI beside a gateway). */
+  /**
+   * The cached tree, rebuilt when another writer appended since (the CLI beside a gateway). Inside a
+   * transaction: when the chain's stamp is the one this writer's last transaction left, nobody
+   * appended or checkpointed since, and neither the tip nor the latest checkpoint is read again.
+   */
   #syncAppender(): MerkleAppender {
     const { sql } = this.#o;
+    this.#synced = true;
+    if (this.#appender && this.#stamp && sameChainStamp(sql.chainStamp(), this.#stamp)) return this.#appender;
+    this.#latest = null;
     const tip = sql.tip();
     if (!this.#appender || this.#appender.size !== tip.size || !this.#tipChain?.equals(tip.chainHash)) {
       this.#appender = MerkleAppender.fromReader(tip.size, sql);
@@ -330,7 +356,8 @@ export class AuditWriter {
     const { sql, checkpointEvery, checkpointIntervalMs } = this.#o;
     const size = appender.size;
     if (size === 0) return undefined;
-    const last = sql.latestCheckpoint();
+    if (this.#latest === null) this.#latest = sql.latestCheckpoint();
+    const last = this.#latest;
     if (last && last.size >= size) return undefined;
     const now = this.#now();
     const due =
@@ -341,6 +368,7 @@ export class AuditWriter {
     const rootHash = appender.root();
     const row = { size, at: now, rootHash, note: this.#o.signCheckpoint(size, rootHash) };
     sql.insertCheckpoint(row);
+    this.#latest = row;
     return row;
   }
 

@@ -83,6 +83,12 @@ export interface AuditSql {
   appending<T>(fn: () => T): T;
   /** The number of events and the chain hash of the last one (32 zero bytes for none). */
   tip(): { size: number; chainHash: Buffer };
+  /**
+   * Changes whenever the chain's tip or its checkpoints may have changed since it was last read:
+   * another connection committed (SQLite's `PRAGMA data_version`), or an event or a checkpoint was
+   * inserted on this connection, by any AuditSql over it. Cheap: no table is read.
+   */
+  chainStamp(): ChainStamp;
   insertEvent(row: AuditEventRow): void;
   insertPayload(seq: number, masked: Buffer | null, raw: Buffer | null): void;
   /** The event's blind-index keys: a subject set (src/store/subject-sets.ts). */
@@ -152,10 +158,29 @@ export interface AuditSql {
 
 const ZERO_HASH = Buffer.alloc(32);
 
+/** See `AuditSql.chainStamp`; equal stamps mean nothing was appended or checkpointed in between. */
+export interface ChainStamp {
+  readonly dataVersion: number;
+  readonly chainWrites: number;
+}
+
+export const sameChainStamp = (a: ChainStamp, b: ChainStamp): boolean =>
+  a.dataVersion === b.dataVersion && a.chainWrites === b.chainWrites;
+
+/** Per connection: events and checkpoints inserted on it (whichever AuditSql over it inserted them). */
+const chainWrites = new WeakMap<Database.Database, { n: number }>();
+
 export function createAuditSql(db: Database.Database): AuditSql {
   const tipStmt = db.prepare(
     'SELECT seq, chain_hash AS chainHash FROM audit_events ORDER BY seq DESC LIMIT 1',
   );
+  const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+  let writes = chainWrites.get(db);
+  if (!writes) {
+    writes = { n: 0 };
+    chainWrites.set(db, writes);
+  }
+  const written = writes;
   // Positional parameters: binding by name looks each one up on the row (~1 µs more per event).
   const insertEventStmt = db.prepare(
     `INSERT INTO audit_events (seq, id, kind, at, server, caller, method, name, session_id, outcome, body, leaf_hash, chain_hash)
@@ -284,8 +309,10 @@ export function createAuditSql(db: Database.Database): AuditSql {
       const row = tipStmt.get() as { seq: number; chainHash: Buffer } | undefined;
       return row ? { size: row.seq + 1, chainHash: row.chainHash } : { size: 0, chainHash: ZERO_HASH };
     },
-    insertEvent: (r) =>
-      void insertEventStmt.run(
+    chainStamp: () => ({ dataVersion: dataVersionStmt.get() as number, chainWrites: written.n }),
+    insertEvent(r) {
+      written.n++;
+      insertEventStmt.run(
         r.seq,
         r.id,
         r.kind,
@@ -299,7 +326,8 @@ export function createAuditSql(db: Database.Database): AuditSql {
         r.body,
         r.leafHash,
         r.chainHash,
-      ),
+      );
+    },
     insertPayload: (seq, masked, raw) => void insertPayloadStmt.run(seq, masked, raw),
     insertSubjectSet: (seq, keys) => void insertSetStmt.run(seq, keys),
     fold: (size, budgetMs) => folder.fold(size, budgetMs),
@@ -319,7 +347,10 @@ export function createAuditSql(db: Database.Database): AuditSql {
     storedNode: (level, idx) => nodeStmt.get(level, idx) as Buffer | undefined,
     latestCheckpoint: () => latestCpStmt.get() as CheckpointRow | undefined,
     checkpointAt: (size) => cpAtStmt.get(size) as CheckpointRow | undefined,
-    insertCheckpoint: (row) => void insertCpStmt.run(row),
+    insertCheckpoint(row) {
+      written.n++;
+      insertCpStmt.run(row);
+    },
     checkpoints: () => cpAllStmt.all() as CheckpointRow[],
     keysForSubjects(subjects) {
       const out: SubjectKeyRow[] = [];

@@ -81,6 +81,58 @@ test('a batch is one transaction: the chain continues across batches and across 
   assert.equal(verifyTrail(t.sql, { verifiers: t.verifiers }).ok, true);
 });
 
+test('two writers on one connection take turns: each sees what the other appended', () => {
+  // One connection's own commits leave its data version as it was: the writers must still notice.
+  const t = trail();
+  const other = buildWriter(t.setup, t.db);
+  for (let i = 0; i < 3; i++) {
+    t.writer.write([{ facts: exchangeFacts() }, { facts: exchangeFacts() }]);
+    other.write([{ facts: exchangeFacts() }]);
+  }
+  assert.deepEqual(
+    t.sql.search({ limit: 20 }).map((r) => r.seq),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  );
+  assert.equal(verifyTrail(t.sql, { verifiers: t.verifiers }).ok, true);
+});
+
+test('a checkpoint signed by another writer counts: the next one is due from it, not from the one before', () => {
+  const t = trail({ checkpointEvery: 10 });
+  for (let i = 0; i < 5; i++) t.writer.write([{ facts: exchangeFacts() }]);
+  assert.deepEqual(t.sql.checkpoints(), []);
+  // The CLI beside the gateway signs one at 5 (`custos audit checkpoint`), on a connection of its own.
+  const cli = buildWriter(t.setup, t.raw());
+  assert.equal(cli.checkpoint(true)?.size, 5);
+  // 11 events: due 10 after the checkpoint at 5 (at 15), not 10 after none.
+  for (let i = 0; i < 6; i++) t.writer.write([{ facts: exchangeFacts() }]);
+  assert.deepEqual(
+    t.sql.checkpoints().map((c) => c.size),
+    [5],
+  );
+  for (let i = 0; i < 4; i++) t.writer.write([{ facts: exchangeFacts() }]);
+  assert.deepEqual(
+    t.sql.checkpoints().map((c) => c.size),
+    [5, 15],
+  );
+  assert.equal(verifyTrail(t.sql, { verifiers: t.verifiers }).ok, true);
+});
+
+test('a transaction that rolls back leaves nothing cached: the next append starts from the store', () => {
+  const t = trail();
+  t.writer.write([{ facts: exchangeFacts() }]);
+  // A failing insert (the event's id column is NOT NULL) rolls the batch back after one event went in.
+  assert.throws(() =>
+    t.writer.write([{ facts: exchangeFacts() }, { facts: exchangeFacts({ id: null as unknown as string }) }]),
+  );
+  assert.equal(t.sql.count(), 1);
+  t.writer.write([{ facts: exchangeFacts() }]);
+  assert.deepEqual(
+    t.sql.search({ limit: 10 }).map((r) => r.seq),
+    [0, 1],
+  );
+  assert.equal(verifyTrail(t.sql, { verifiers: t.verifiers }).ok, true);
+});
+
 test('the recording is masked — request arguments and an answer that went out unmasked — and the body holds no payload', () => {
   const t = trail();
   t.writer.write([
