@@ -175,12 +175,8 @@ export function createAuditSql(db: Database.Database): AuditSql {
     'SELECT seq, chain_hash AS chainHash FROM audit_events ORDER BY seq DESC LIMIT 1',
   );
   const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
-  let writes = chainWrites.get(db);
-  if (!writes) {
-    writes = { n: 0 };
-    chainWrites.set(db, writes);
-  }
-  const written = writes;
+  const written = chainWrites.get(db) ?? { n: 0 };
+  chainWrites.set(db, written);
   // Positional parameters: binding by name looks each one up on the row (~1 µs more per event).
   const insertEventStmt = db.prepare(
     `INSERT INTO audit_events (seq, id, kind, at, server, caller, method, name, session_id, outcome, body, leaf_hash, chain_hash)
