@@ -171,6 +171,12 @@ export async function measureRow(
   };
 }
 
+/** The load processes' CPU added up over rounds (over their whole runs); absent if a round lacks it. */
+function clientCpu(rounds: readonly LoadRow[]): { client_cpu_ms?: number } {
+  const total = sumOrNull(rounds.map((r) => r.client_cpu_ms ?? null));
+  return total === null ? {} : { client_cpu_ms: total };
+}
+
 /** Adds up a figure over rounds; null when any round could not read it. */
 function sumOrNull(values: readonly (number | null)[]): number | null {
   let sum = 0;
@@ -189,8 +195,10 @@ function sumOrNull(values: readonly (number | null)[]): number | null {
 export function mergeRounds(
   rounds: readonly LoadRow[],
 ): LoadRow & { rounds: number; round_hop_cpu_us: (number | null)[] } {
-  const first = rounds[0];
-  if (!first) throw new Error('mergeRounds: no round');
+  const head = rounds[0];
+  if (!head) throw new Error('mergeRounds: no round');
+  // The client's CPU is added up below, or left out when a round lacks it.
+  const { client_cpu_ms: _client, ...first } = head;
   const median = (pick: (r: LoadRow) => number | undefined): number =>
     nearestRank(
       rounds
@@ -215,6 +223,7 @@ export function mergeRounds(
     hop_cpu_run_ms: sumOrNull(rounds.map((r) => r.hop_cpu_run_ms)),
     upstream_cpu_ms: sumOrNull(rounds.map((r) => r.upstream_cpu_ms)),
     upstream_cpu_run_ms: sumOrNull(rounds.map((r) => r.upstream_cpu_run_ms)),
+    ...clientCpu(rounds),
     load_error: rounds.find((r) => r.load_error)?.load_error ?? null,
     rounds: rounds.length,
     round_hop_cpu_us: rounds.map((r) =>

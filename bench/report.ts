@@ -55,6 +55,36 @@ function hopCpuAbove(rows: readonly LoadRow[], row: LoadRow, path: LoadRow['path
   return own === null || floor === null ? null : own - floor;
 }
 
+/** What a hop may spend per call and still carry the nginx ratio target: see cpuBudget. */
+export interface CpuBudget {
+  /** µs of CPU per call left for the hop (may be negative: no hop can reach the ratio here). */
+  budgetUs: number;
+  /** µs of the machine's CPU per call at the target rate (every CPU busy all the time). */
+  machineUs: number;
+  /** µs per call the upstream and the load generator spent in the nginx row. */
+  upstreamUs: number;
+  clientUs: number;
+  nginx: LoadRow;
+}
+
+/**
+ * The CPU per call a hop could spend at `row`'s case and still carry TARGETS.nginxRatioAt16 of
+ * nginx's calls/s on `cpus` CPUs: the machine's CPU time per call at that rate, less what the
+ * upstream and the load generator spent per call in the nginx row of the same case (the load's
+ * CPU over its whole run ÷ every call of it). An upper bound: it takes every CPU to be busy all the
+ * time, and the upstream and the load to spend per call what they spent at nginx's higher rate
+ * (in the runs of docs/bench.md they spent more per call at lower rates, not less).
+ */
+export function cpuBudget(rows: readonly LoadRow[], row: LoadRow, cpus: number): CpuBudget | null {
+  const nginx = peer(rows, row, 'nginx');
+  if (!nginx || nginx.calls_per_s <= 0 || cpus <= 0) return null;
+  const upstreamUs = perCallUs(nginx.upstream_cpu_ms, nginx.window_calls);
+  const clientUs = perCallUs(nginx.client_cpu_ms ?? null, nginx.total_calls);
+  if (upstreamUs === null || clientUs === null) return null;
+  const machineUs = (cpus * 1e6) / (TARGETS.nginxRatioAt16 * nginx.calls_per_s);
+  return { budgetUs: machineUs - upstreamUs - clientUs, machineUs, upstreamUs, clientUs, nginx };
+}
+
 function renderTable(header: readonly string[], body: readonly string[][], leftColumns: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
@@ -116,7 +146,7 @@ export interface Footprint {
 }
 
 /** The targets beside the figures; a missing figure says why. */
-export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): string {
+export function formatTargets(rows: readonly LoadRow[], footprint: Footprint, cpus: number): string {
   const custos = rows.filter((r) => r.path === 'custos' && r.calls > 0);
   const custosEcho = custos.filter((r) => r.tool === 'echo');
   const echoOf = (path: LoadRow['path']): LoadRow[] =>
@@ -259,6 +289,28 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint): s
       verdict(vsNginx.value >= TARGETS.nginxRatioAt16),
     ]);
   } else none(nginxLabel, nginxTarget, 'needs custos and nginx raw rows at 16 sessions');
+
+  // Whether CPU alone rules the ratio out: what Custos may spend per call at that rate, per case.
+  for (const row of custos.filter((r) => r.sessions === 16 && r.mode === 'raw')) {
+    const label = `CPU per call left for the hop at ${TARGETS.nginxRatioAt16.toFixed(2)}× nginx (${row.title})`;
+    const b = cpuBudget(rows, row, cpus);
+    const own = hopCpuUsPerCall(row);
+    if (!b || own === null) {
+      none(label, '–', 'needs the nginx row of the case with its upstream and load CPU');
+      continue;
+    }
+    body.push([
+      label,
+      `≤ ${fixed(b.budgetUs, 0)} µs (${cpus} CPUs at ${fixed(TARGETS.nginxRatioAt16 * b.nginx.calls_per_s, 0)} calls/s: ` +
+        `${fixed(b.machineUs, 0)} µs a call, less upstream ${fixed(b.upstreamUs, 0)} and load ${fixed(b.clientUs, 0)}); custos ${fixed(own, 0)} µs`,
+      '–',
+      b.budgetUs <= 0
+        ? 'no hop can reach the ratio on this machine'
+        : own > b.budgetUs
+          ? `an upper bound; custos spends ${fixed(own / b.budgetUs, 1)}× it`
+          : 'an upper bound; custos spends less: CPU alone does not hold the ratio back',
+    ]);
+  }
 
   const { idleRss, coldStart } = footprint;
   const rssTarget = `≤ ${TARGETS.idleRssMb} MB`;

@@ -336,7 +336,7 @@ async function main(): Promise<void> {
   const seconds = Math.round((Date.now() - started) / 1000);
   process.stdout.write(`\n${formatLoadTable(rows)}\n\n`);
   if (hops.has('custos'))
-    process.stdout.write(`${formatTargets(rows, { coldStart, idleRss, diskSync })}\n\n`);
+    process.stdout.write(`${formatTargets(rows, { coldStart, idleRss, diskSync }, cpus().length)}\n\n`);
   process.stdout.write(
     `Node ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(2)} at start, ` +
       `${flags.hopWarmupS} s warm-up per path, then ${flags.timing.warmupS} s warm-up + ${flags.timing.durationS} s per row${flags.rounds > 1 ? ` × ${flags.rounds} rounds (calls/s and latencies: the median round; hop CPU: over every round)` : ''}; whole run ${seconds} s.\n` +

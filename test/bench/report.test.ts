@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type LoadRow, mergeRounds } from '../../bench/measure.ts';
+import { cpuBudget, formatTargets } from '../../bench/report.ts';
+
+// The targets block says, per case at 16 sessions, how much CPU per call a hop may spend and still
+// carry 0.8× nginx's calls/s: the machine's CPU at that rate less the upstream's and the load's.
+
+function row(over: Partial<LoadRow>): LoadRow {
+  return {
+    kind: 'load',
+    case: 'customer-raw-16',
+    title: '64 KiB · raw · 16',
+    path: 'nginx',
+    mode: 'raw',
+    sessions: 16,
+    tool: 'customer',
+    calls: 1000,
+    errors: 0,
+    calls_per_s: 500,
+    p50_ms: 20,
+    p99_ms: 60,
+    window_calls: 1000,
+    total_calls: 1200,
+    hop_cpu_ms: 250,
+    hop_cpu_run_ms: 300,
+    // 1,000 µs a call for the upstream, and 1,200 ms over 1,200 calls for the load: 1,000 µs.
+    upstream_cpu_ms: 1000,
+    upstream_cpu_run_ms: 1200,
+    client_cpu_ms: 1200,
+    load_error: null,
+    ...over,
+  };
+}
+
+const footprint = { coldStart: null, idleRss: null, diskSync: null };
+
+test('the budget: the CPUs at 0.8× nginx, less the upstream and the load of the nginx row', () => {
+  const nginx = row({});
+  const custos = row({ path: 'custos', calls_per_s: 200, hop_cpu_ms: 4500 });
+  const b = cpuBudget([nginx, custos], custos, 2);
+  assert.ok(b);
+  // 2 CPUs at 400 calls/s: 5,000 µs of CPU a call, less 1,000 (upstream) and 1,000 (load).
+  assert.equal(b.machineUs, 5000);
+  assert.equal(b.upstreamUs, 1000);
+  assert.equal(b.clientUs, 1000);
+  assert.equal(b.budgetUs, 3000);
+  assert.equal(b.nginx, nginx);
+  // Twice the CPUs, twice the machine's CPU per call.
+  assert.equal(cpuBudget([nginx, custos], custos, 4)?.budgetUs, 8000);
+});
+
+test('no budget without the nginx row, its upstream CPU or its load CPU', () => {
+  const custos = row({ path: 'custos' });
+  const { client_cpu_ms: _, ...withoutClient } = row({});
+  assert.equal(cpuBudget([custos], custos, 2), null);
+  assert.equal(cpuBudget([row({ upstream_cpu_ms: null }), custos], custos, 2), null);
+  assert.equal(cpuBudget([withoutClient, custos], custos, 2), null);
+  assert.equal(cpuBudget([row({ calls_per_s: 0 }), custos], custos, 2), null);
+  // Another case's nginx row is not this case's.
+  assert.equal(cpuBudget([row({ case: 'echo-raw-16' }), custos], custos, 2), null);
+});
+
+test('the targets block prints the budget beside what Custos spent', () => {
+  const nginx = row({});
+  const over = formatTargets([nginx, row({ path: 'custos', hop_cpu_ms: 4500 })], footprint, 2);
+  assert.match(over, /CPU per call left for the hop at 0\.80× nginx \(64 KiB · raw · 16\)/);
+  assert.match(
+    over,
+    /≤ 3000 µs \(2 CPUs at 400 calls\/s: 5000 µs a call, less upstream 1000 and load 1000\); custos 4500 µs/,
+  );
+  assert.match(over, /an upper bound; custos spends 1\.5× it/);
+  const under = formatTargets([nginx, row({ path: 'custos', hop_cpu_ms: 500 })], footprint, 2);
+  assert.match(under, /custos spends less: CPU alone does not hold the ratio back/);
+  // An upstream and a load that take every CPU leave nothing for any hop.
+  const none = formatTargets([row({ upstream_cpu_ms: 5000 }), row({ path: 'custos' })], footprint, 2);
+  assert.match(none, /no hop can reach the ratio on this machine/);
+  const missing = formatTargets([row({ path: 'custos' })], footprint, 2);
+  assert.match(missing, /needs the nginx row of the case with its upstream and load CPU/);
+});
+
+test("rounds merged: the load's CPU added up, or left out when a round lacks it", () => {
+  const one = row({ client_cpu_ms: 100 });
+  const two = row({ client_cpu_ms: 250 });
+  assert.equal(mergeRounds([one, two]).client_cpu_ms, 350);
+  const { client_cpu_ms: _, ...lacking } = two;
+  assert.equal('client_cpu_ms' in mergeRounds([one, lacking]), false);
+  assert.equal('client_cpu_ms' in mergeRounds([lacking, one]), false);
+});
