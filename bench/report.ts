@@ -73,7 +73,7 @@ export interface CpuBudget {
  * upstream and the load generator spent per call in the nginx row of the same case (the load's
  * CPU over its whole run ÷ every call of it). An upper bound: it takes every CPU to be busy all the
  * time, and the upstream and the load to spend per call what they spent at nginx's higher rate
- * (in the runs of docs/bench.md they spent more per call at lower rates, not less).
+ * (in the runs of docs/bench.md they tended to spend more per call at lower rates, not less).
  */
 export function cpuBudget(rows: readonly LoadRow[], row: LoadRow, cpus: number): CpuBudget | null {
   const nginx = peer(rows, row, 'nginx');
