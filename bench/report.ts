@@ -307,8 +307,8 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint, cp
       b.budgetUs <= 0
         ? 'no hop can reach the ratio on this machine'
         : own > b.budgetUs
-          ? `an upper bound; custos spends ${fixed(own / b.budgetUs, 1)}× it`
-          : 'an upper bound; custos spends less: CPU alone does not hold the ratio back',
+          ? `custos spends ${fixed(own / b.budgetUs, 1)}× this upper bound: CPU alone rules the ratio out`
+          : 'custos spends less than this upper bound: CPU alone does not rule the ratio out',
     ]);
   }
 

@@ -69,9 +69,9 @@ test('the targets block prints the budget beside what Custos spent', () => {
     over,
     /≤ 3000 µs \(2 CPUs at 400 calls\/s: 5000 µs a call, less upstream 1000 and load 1000\); custos 4500 µs/,
   );
-  assert.match(over, /an upper bound; custos spends 1\.5× it/);
+  assert.match(over, /custos spends 1\.5× this upper bound: CPU alone rules the ratio out/);
   const under = formatTargets([nginx, row({ path: 'custos', hop_cpu_ms: 500 })], footprint, 2);
-  assert.match(under, /custos spends less: CPU alone does not hold the ratio back/);
+  assert.match(under, /custos spends less than this upper bound: CPU alone does not rule the ratio out/);
   // An upstream and a load that take every CPU leave nothing for any hop.
   const none = formatTargets([row({ upstream_cpu_ms: 5000 }), row({ path: 'custos' })], footprint, 2);
   assert.match(none, /no hop can reach the ratio on this machine/);
