@@ -2,35 +2,26 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type LoadRow, mergeRounds } from '../../bench/measure.ts';
 import { cpuBudget, formatTargets } from '../../bench/report.ts';
+import { loadRow } from '../helpers/load-row.ts';
 
 // The targets block says, per case at 16 sessions, how much CPU per call a hop may spend and still
 // carry 0.8× nginx's calls/s: the machine's CPU at that rate less the upstream's and the load's.
 
 function row(over: Partial<LoadRow>): LoadRow {
-  return {
-    kind: 'load',
+  return loadRow({
     case: 'customer-raw-16',
     title: '64 KiB · raw · 16',
     path: 'nginx',
-    mode: 'raw',
-    sessions: 16,
     tool: 'customer',
-    calls: 1000,
-    errors: 0,
     calls_per_s: 500,
     p50_ms: 20,
     p99_ms: 60,
-    window_calls: 1000,
-    total_calls: 1200,
-    hop_cpu_ms: 250,
-    hop_cpu_run_ms: 300,
     // 1,000 µs a call for the upstream, and 1,200 ms over 1,200 calls for the load: 1,000 µs.
     upstream_cpu_ms: 1000,
     upstream_cpu_run_ms: 1200,
     client_cpu_ms: 1200,
-    load_error: null,
     ...over,
-  };
+  });
 }
 
 const footprint = { coldStart: null, idleRss: null, diskSync: null };

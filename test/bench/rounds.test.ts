@@ -1,34 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type LoadRow, mergeRounds } from '../../bench/measure.ts';
+import { mergeRounds } from '../../bench/measure.ts';
+import { loadRow } from '../helpers/load-row.ts';
 
 // `npm run bench -- --rounds N` merges each row's rounds: counts and CPU add up, rates and
 // latencies are the median round's.
 
-function round(over: Partial<LoadRow>): LoadRow {
-  return {
-    kind: 'load',
-    case: 'echo-raw-16',
-    title: 'echo raw, 16 sessions',
-    path: 'custos',
-    mode: 'raw',
-    sessions: 16,
-    tool: 'echo',
-    calls: 1000,
-    errors: 0,
-    calls_per_s: 200,
-    p50_ms: 5,
-    p99_ms: 9,
-    window_calls: 1000,
-    total_calls: 1200,
-    hop_cpu_ms: 250,
-    hop_cpu_run_ms: 300,
-    upstream_cpu_ms: 100,
-    upstream_cpu_run_ms: 120,
-    load_error: null,
-    ...over,
-  };
-}
+const round = loadRow;
 
 test('rounds merged: CPU per call over every call, calls/s and p50 the median round', () => {
   const merged = mergeRounds([
