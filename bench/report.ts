@@ -59,12 +59,13 @@ function hopCpuAbove(rows: readonly LoadRow[], row: LoadRow, path: LoadRow['path
 export interface CpuBudget {
   /** µs of CPU per call left for the hop (may be negative: no hop can reach the ratio here). */
   budgetUs: number;
+  /** The calls/s of the target: TARGETS.nginxRatioAt16 of the nginx row's. */
+  rate: number;
   /** µs of the machine's CPU per call at the target rate (every CPU busy all the time). */
   machineUs: number;
   /** µs per call the upstream and the load generator spent in the nginx row. */
   upstreamUs: number;
   clientUs: number;
-  nginx: LoadRow;
 }
 
 /**
@@ -81,8 +82,9 @@ export function cpuBudget(rows: readonly LoadRow[], row: LoadRow, cpus: number):
   const upstreamUs = perCallUs(nginx.upstream_cpu_ms, nginx.window_calls);
   const clientUs = perCallUs(nginx.client_cpu_ms ?? null, nginx.total_calls);
   if (upstreamUs === null || clientUs === null) return null;
-  const machineUs = (cpus * 1e6) / (TARGETS.nginxRatioAt16 * nginx.calls_per_s);
-  return { budgetUs: machineUs - upstreamUs - clientUs, machineUs, upstreamUs, clientUs, nginx };
+  const rate = TARGETS.nginxRatioAt16 * nginx.calls_per_s;
+  const machineUs = (cpus * 1e6) / rate;
+  return { budgetUs: machineUs - upstreamUs - clientUs, rate, machineUs, upstreamUs, clientUs };
 }
 
 function renderTable(header: readonly string[], body: readonly string[][], leftColumns: number): string {
@@ -274,11 +276,8 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint, cp
     ]);
   } else none(syncLabel, '–', 'not measured');
 
-  const vsNginx = worst(
-    custos.filter((r) => r.sessions === 16 && r.mode === 'raw'),
-    (r) => ratio(rows, r, 'nginx'),
-    false,
-  );
+  const custosRaw16 = custos.filter((r) => r.sessions === 16 && r.mode === 'raw');
+  const vsNginx = worst(custosRaw16, (r) => ratio(rows, r, 'nginx'), false);
   const nginxLabel = 'calls/s vs nginx at 16 sessions (raw rows, worst)';
   const nginxTarget = `≥ ${TARGETS.nginxRatioAt16.toFixed(2)}×`;
   if (vsNginx) {
@@ -291,7 +290,7 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint, cp
   } else none(nginxLabel, nginxTarget, 'needs custos and nginx raw rows at 16 sessions');
 
   // Whether CPU alone rules the ratio out: what Custos may spend per call at that rate, per case.
-  for (const row of custos.filter((r) => r.sessions === 16 && r.mode === 'raw')) {
+  for (const row of custosRaw16) {
     const label = `CPU per call left for the hop at ${TARGETS.nginxRatioAt16.toFixed(2)}× nginx (${row.title})`;
     const b = cpuBudget(rows, row, cpus);
     const own = hopCpuUsPerCall(row);
@@ -301,7 +300,7 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint, cp
     }
     body.push([
       label,
-      `≤ ${fixed(b.budgetUs, 0)} µs (${cpus} CPUs at ${fixed(TARGETS.nginxRatioAt16 * b.nginx.calls_per_s, 0)} calls/s: ` +
+      `≤ ${fixed(b.budgetUs, 0)} µs (${cpus} CPUs at ${fixed(b.rate, 0)} calls/s: ` +
         `${fixed(b.machineUs, 0)} µs a call, less upstream ${fixed(b.upstreamUs, 0)} and load ${fixed(b.clientUs, 0)}); custos ${fixed(own, 0)} µs`,
       '–',
       b.budgetUs <= 0

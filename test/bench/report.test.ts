@@ -36,7 +36,7 @@ test('the budget: the CPUs at 0.8× nginx, less the upstream and the load of the
   assert.equal(b.upstreamUs, 1000);
   assert.equal(b.clientUs, 1000);
   assert.equal(b.budgetUs, 3000);
-  assert.equal(b.nginx, nginx);
+  assert.equal(b.rate, 400);
   // Twice the CPUs, twice the machine's CPU per call.
   assert.equal(cpuBudget([nginx, custos], custos, 4)?.budgetUs, 8000);
 });
