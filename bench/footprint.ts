@@ -1,9 +1,10 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { spawnUntilReady } from './child.ts';
 import { readRssBytes } from './proc.ts';
 import { type BenchSession, createRawSession } from './raw-session.ts';
-import { startCustos, timeCustosStart, writeCustosConfig } from './servers.ts';
+import { REPO_ROOT, startCustos, timeCustosStart, writeCustosConfig } from './servers.ts';
 import { nearestRank } from './stats.ts';
 
 // What Custos costs before any load: how fast it starts, and how much memory idle sessions hold.
@@ -12,6 +13,11 @@ export interface ColdStartRecord {
   kind: 'cold_start';
   runs_ms: number[];
   median_ms: number;
+  /** Node.js alone, started the same way and timed to its first line: what any Node.js program pays here. */
+  node_runs_ms: number[];
+  node_median_ms: number;
+  /** NODE_EXTRA_CA_CERTS is set: every Node.js start reads and parses that file before anything runs. */
+  extra_ca_certs: boolean;
 }
 
 export interface IdleRssRecord {
@@ -42,19 +48,46 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** Spawns `custos serve` `runs` times, each on a fresh SQLite file, timing spawn → `custos listening on`. */
+/**
+ * Spawns `custos serve` `runs` times, each on a fresh SQLite file, timing spawn → `custos listening
+ * on`; and, before each, Node.js alone (spawn → its first line), so the figure can be read against
+ * what this machine charges any Node.js program for starting.
+ */
 export async function measureColdStart(
   workDir: string,
   upstreamUrl: string,
   runs: number,
 ): Promise<ColdStartRecord> {
   const times: number[] = [];
+  const nodeTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dir = join(workDir, `cold-${i}`);
     const config = writeCustosConfig(dir, upstreamUrl);
+    nodeTimes.push(Math.round(await timeNodeStart(join(dir, 'node.log'))));
     times.push(Math.round(await timeCustosStart(config, join(dir, 'custos.log'))));
   }
-  return { kind: 'cold_start', runs_ms: times, median_ms: median(times) };
+  return {
+    kind: 'cold_start',
+    runs_ms: times,
+    median_ms: median(times),
+    node_runs_ms: nodeTimes,
+    node_median_ms: median(nodeTimes),
+    extra_ca_certs: Boolean(process.env.NODE_EXTRA_CA_CERTS),
+  };
+}
+
+/** Node.js with nothing to run but a line on stdout, timed as Custos is (spawn → that line). */
+async function timeNodeStart(logFile: string): Promise<number> {
+  const child = await spawnUntilReady({
+    command: process.execPath,
+    args: ['-e', "process.stdout.write('ready\\n'); setInterval(() => {}, 1000);"],
+    cwd: REPO_ROOT,
+    logFile,
+    ready: /^ready$/,
+    timeoutMs: 20_000,
+  });
+  await child.stop();
+  return child.readyMs;
 }
 
 /**

@@ -334,6 +334,13 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint, cp
       coldTarget,
       verdict(coldStart.median_ms <= TARGETS.coldStartMs),
     ]);
+    body.push([
+      'of which Node.js starting',
+      `${fixed(coldStart.node_median_ms, 0)} ms: Node.js alone to its first line (runs: ${coldStart.node_runs_ms.join(', ')})` +
+        (coldStart.extra_ca_certs ? '; NODE_EXTRA_CA_CERTS is set, and every Node.js start reads it' : ''),
+      '–',
+      '',
+    ]);
   } else none('cold start', coldTarget, 'not measured');
 
   return renderTable(['Custos target', 'measured', 'target', ''], body, 4);

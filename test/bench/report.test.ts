@@ -78,3 +78,26 @@ test("rounds merged: the load's CPU added up, or left out when a round lacks it"
   assert.equal('client_cpu_ms' in mergeRounds([one, lacking]), false);
   assert.equal('client_cpu_ms' in mergeRounds([lacking, one]), false);
 });
+
+test('the cold start is printed beside what Node.js alone takes to start here', () => {
+  const coldStart = {
+    kind: 'cold_start' as const,
+    runs_ms: [280, 260, 270],
+    median_ms: 270,
+    node_runs_ms: [110, 105, 120],
+    node_median_ms: 110,
+    extra_ca_certs: false,
+  };
+  const out = formatTargets([], { ...footprint, coldStart }, 2);
+  assert.match(
+    out,
+    /\| cold start \(median of 3\) +\| 270 ms \(runs: 280, 260, 270\) +\| ≤ 300 ms +\| meets/,
+  );
+  assert.match(
+    out,
+    /\| of which Node\.js starting +\| 110 ms: Node\.js alone to its first line \(runs: 110, 105, 120\) +\|/,
+  );
+  assert.doesNotMatch(out, /NODE_EXTRA_CA_CERTS/);
+  const withCerts = formatTargets([], { ...footprint, coldStart: { ...coldStart, extra_ca_certs: true } }, 2);
+  assert.match(withCerts, /110 ms: .*; NODE_EXTRA_CA_CERTS is set, and every Node\.js start reads it/);
+});
