@@ -1,10 +1,9 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { spawnUntilReady } from './child.ts';
 import { readRssBytes } from './proc.ts';
 import { type BenchSession, createRawSession } from './raw-session.ts';
-import { REPO_ROOT, startCustos, timeCustosStart, writeCustosConfig } from './servers.ts';
+import { startCustos, timeCustosStart, timeNodeStart, writeCustosConfig } from './servers.ts';
 import { nearestRank } from './stats.ts';
 
 // What Custos costs before any load: how fast it starts, and how much memory idle sessions hold.
@@ -74,20 +73,6 @@ export async function measureColdStart(
     node_median_ms: median(nodeTimes),
     extra_ca_certs: Boolean(process.env.NODE_EXTRA_CA_CERTS),
   };
-}
-
-/** Node.js with nothing to run but a line on stdout, timed as Custos is (spawn → that line). */
-async function timeNodeStart(logFile: string): Promise<number> {
-  const child = await spawnUntilReady({
-    command: process.execPath,
-    args: ['-e', "process.stdout.write('ready\\n'); setInterval(() => {}, 1000);"],
-    cwd: REPO_ROOT,
-    logFile,
-    ready: /^ready$/,
-    timeoutMs: 20_000,
-  });
-  await child.stop();
-  return child.readyMs;
 }
 
 /**

@@ -196,16 +196,34 @@ export async function startCustosAuth(dir: string, upstreamUrl: string): Promise
   return { ...hop, headers: [`Authorization: Bearer ${token}`] };
 }
 
-/** Spawns Custos and resolves with the ms until its `custos listening on` line, then stops it. */
-export async function timeCustosStart(configFile: string, logFile: string): Promise<number> {
+/** Spawns Node.js with `args` and resolves with the ms until a stdout line matches `ready`, then stops it. */
+async function timeStart(args: readonly string[], logFile: string, ready: RegExp): Promise<number> {
   const child = await spawnUntilReady({
     command: process.execPath,
-    args: [...custosCommand().args, 'serve', '--config', configFile],
+    args,
     cwd: REPO_ROOT,
     logFile,
-    ready: /^custos listening on /,
+    ready,
     timeoutMs: 20_000,
   });
   await child.stop();
   return child.readyMs;
+}
+
+/** Spawns Custos and resolves with the ms until its `custos listening on` line, then stops it. */
+export function timeCustosStart(configFile: string, logFile: string): Promise<number> {
+  return timeStart(
+    [...custosCommand().args, 'serve', '--config', configFile],
+    logFile,
+    /^custos listening on /,
+  );
+}
+
+/** Node.js with nothing to run but a line on stdout, timed as Custos is (spawn → that line). */
+export function timeNodeStart(logFile: string): Promise<number> {
+  return timeStart(
+    ['-e', "process.stdout.write('ready\\n'); setInterval(() => {}, 1000);"],
+    logFile,
+    /^ready$/,
+  );
 }
