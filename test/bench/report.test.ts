@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type LoadRow, mergeRounds } from '../../bench/measure.ts';
+import type { LoadRow } from '../../bench/measure.ts';
 import { cpuBudget, formatTargets } from '../../bench/report.ts';
 import { loadRow } from '../helpers/load-row.ts';
 
@@ -68,15 +68,6 @@ test('the targets block prints the budget beside what Custos spent', () => {
   assert.match(none, /no hop can reach the ratio on this machine/);
   const missing = formatTargets([row({ path: 'custos' })], footprint, 2);
   assert.match(missing, /needs the nginx row of the case with its upstream and load CPU/);
-});
-
-test("rounds merged: the load's CPU added up, or left out when a round lacks it", () => {
-  const one = row({ client_cpu_ms: 100 });
-  const two = row({ client_cpu_ms: 250 });
-  assert.equal(mergeRounds([one, two]).client_cpu_ms, 350);
-  const { client_cpu_ms: _, ...lacking } = two;
-  assert.equal('client_cpu_ms' in mergeRounds([one, lacking]), false);
-  assert.equal('client_cpu_ms' in mergeRounds([lacking, one]), false);
 });
 
 test('the cold start is printed beside what Node.js alone takes to start here', () => {

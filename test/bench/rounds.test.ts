@@ -32,3 +32,12 @@ test('rounds merged: a round without a CPU reading leaves the CPU unknown; its e
   assert.deepEqual(merged.round_hop_cpu_us, [250, null]);
   assert.throws(() => mergeRounds([]), /no round/);
 });
+
+test("rounds merged: the load's CPU added up, or left out when a round lacks it", () => {
+  const one = round({ client_cpu_ms: 100 });
+  const two = round({ client_cpu_ms: 250 });
+  assert.equal(mergeRounds([one, two]).client_cpu_ms, 350);
+  const { client_cpu_ms: _, ...lacking } = two;
+  assert.equal('client_cpu_ms' in mergeRounds([one, lacking]), false);
+  assert.equal('client_cpu_ms' in mergeRounds([lacking, one]), false);
+});
