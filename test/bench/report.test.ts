@@ -92,3 +92,33 @@ test('the cold start is printed beside what Node.js alone takes to start here', 
   const withCerts = formatTargets([], { ...footprint, coldStart: { ...coldStart, extra_ca_certs: true } }, 2);
   assert.match(withCerts, /110 ms: .*; NODE_EXTRA_CA_CERTS is set, and every Node\.js start reads it/);
 });
+
+test("the 1-session p50 budget: what the relay's added p50 and the disk's sync leave of it", () => {
+  const echo1 = (path: LoadRow['path'], p50_ms: number): LoadRow =>
+    loadRow({ case: 'echo-raw-1', title: 'echo · raw · 1 sess', sessions: 1, path, p50_ms });
+  const diskSync = { kind: 'disk_sync' as const, syncs: 300, p10_us: 140, p50_us: 150, p90_us: 180 };
+  const rows = [echo1('direct', 0.4), echo1('relay', 0.5), echo1('custos', 1.3)];
+  const label = /p50 at 1 session taken before Custos's own work: the relay's added p50 \+ the disk's sync/;
+  const out = formatTargets(rows, { ...footprint, diskSync }, 2);
+  assert.match(out, label);
+  // +0.10 ms for the relay, 0.15 ms for the sync: 0.25 ms of the 0.3 taken.
+  assert.match(
+    out,
+    /\| 0\.25 ms \(relay \+0\.10 ms, sync 0\.15 ms\) +\| – +\| leaves 0\.05 ms of the ≤ 0\.3 ms/,
+  );
+  // A slower sync leaves nothing.
+  const slow = formatTargets(rows, { ...footprint, diskSync: { ...diskSync, p50_us: 260 } }, 2);
+  assert.match(
+    slow,
+    /\| 0\.36 ms \(relay \+0\.10 ms, sync 0\.26 ms\) +\| – +\| leaves nothing of the ≤ 0\.3 ms/,
+  );
+  // A relay faster than direct (noise) counts as nothing, and is shown as measured.
+  const fast = formatTargets([echo1('direct', 0.5), echo1('relay', 0.45)], { ...footprint, diskSync }, 2);
+  assert.match(fast, /\| 0\.15 ms \(relay -0\.05 ms, sync 0\.15 ms\)/);
+  // Without the sync, or without the relay's row, it says what it needs.
+  assert.match(formatTargets(rows, footprint, 2), /needs the relay and direct raw echo rows at 1 session/);
+  assert.match(
+    formatTargets([echo1('direct', 0.4)], { ...footprint, diskSync }, 2),
+    /needs the relay and direct raw echo rows at 1 session/,
+  );
+});
