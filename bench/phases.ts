@@ -90,12 +90,14 @@ function perfMissing(): string | null {
   } catch {
     return 'needs `perf` (Debian: linux-perf) on the PATH';
   }
+  let listed = '';
   try {
-    execFileSync('perf', ['list', 'syscalls:sys_enter_writev'], { stdio: 'pipe' });
-  } catch {
-    return 'perf cannot list the syscalls tracepoints (run as root, or with kernel.perf_event_paranoid ≤ -1)';
-  }
-  return null;
+    listed = execFileSync('perf', ['list', 'syscalls:sys_enter_writev'], { stdio: 'pipe' }).toString();
+  } catch {}
+  // Without the right to trace, perf lists no tracepoint (and still exits 0).
+  return listed.includes('syscalls:sys_enter_writev')
+    ? null
+    : 'perf cannot see the syscalls tracepoints (run as root, or with kernel.perf_event_paranoid ≤ -1)';
 }
 
 const portOf = (url: string): number => Number(new URL(url).port);
@@ -152,24 +154,28 @@ async function traced(
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   trackChild(perf);
+  const perfExited = once(perf, 'exit');
   let perfErr = '';
   perf.stderr.on('data', (d: Buffer) => {
     perfErr += d.toString();
   });
   await sleep(500); // perf attaches
-  // The sockets are read while the load runs: the client's close when it ends.
+  // The sockets are read while the load runs (the client's close when it ends), twice a second.
   const hopPort = portOf(hop.url);
   const upstreamPort = portOf(upstream.url);
-  let fds = { client: [] as number[], upstream: [] as number[] };
-  const snapshot = setTimeout(() => {
-    fds = socketFds(pid, hopPort, upstreamPort);
-  }, 1500);
+  const clientFds = new Set<number>();
+  const upstreamFds = new Set<number>();
+  const snapshot = setInterval(() => {
+    const now = socketFds(pid, hopPort, upstreamPort);
+    for (const fd of now.client) clientFds.add(fd);
+    for (const fd of now.upstream) upstreamFds.add(fd);
+  }, 500);
   const row = await measureRow(echo, path, hop, upstream.pids, { durationS, warmupS: 1, timeoutS: 10 });
-  clearTimeout(snapshot);
-  perf.kill('SIGINT');
-  await once(perf, 'exit');
+  clearInterval(snapshot);
+  if (perf.exitCode === null && perf.signalCode === null) perf.kill('SIGINT');
+  await perfExited;
   if (row.load_error) throw new Error(`the load failed: ${row.load_error}`);
-  if (fds.client.length === 0 || fds.upstream.length === 0) throw new Error(`no sockets of ${path} found`);
+  if (clientFds.size === 0 || upstreamFds.size === 0) throw new Error(`no sockets of ${path} found`);
   let script: string;
   try {
     script = execFileSync('perf', ['script', '-F', 'tid,time,event,trace', '-i', file], {
@@ -185,7 +191,7 @@ async function traced(
     const e = parsePerfLine(line);
     if (e) events.push(e);
   }
-  const phases = callPhases(events, pid, new Set(fds.client), new Set(fds.upstream));
+  const phases = callPhases(events, pid, clientFds, upstreamFds);
   return { phases, callsPerS: row.calls_per_s, p50Ms: row.p50_ms };
 }
 
