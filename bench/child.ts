@@ -45,6 +45,26 @@ export function killAllChildren(): void {
   extraPids.clear();
 }
 
+/**
+ * Runs a bench entry point: every child is killed when the process exits, on Ctrl-C and SIGTERM,
+ * and on a failure, which is printed as `name: …` (its stack with `stack`).
+ */
+export function runBenchMain(name: string, main: () => Promise<void>, stack: boolean): void {
+  process.on('exit', killAllChildren);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+  main().catch((err: unknown) => {
+    const e = err as Error;
+    process.stderr.write(`${name}: ${(stack ? e.stack : e.message) ?? String(err)}\n`);
+    killAllChildren();
+    process.exit(1);
+  });
+}
+
 function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) {
     running.delete(child);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type BenchCase, benchCases, type PathName } from './cases.ts';
-import { killAllChildren, trackChild } from './child.ts';
+import { runBenchMain, trackChild } from './child.ts';
 import { measureRow } from './measure.ts';
 import {
   type Hop,
@@ -270,15 +270,4 @@ async function main(): Promise<void> {
   );
 }
 
-process.on('exit', killAllChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-main().catch((err: unknown) => {
-  process.stderr.write(`bench/phases: ${(err as Error).message}\n`);
-  killAllChildren();
-  process.exit(1);
-});
+runBenchMain('bench/phases', main, false);

@@ -4,7 +4,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchCase, benchCases, PATHS, type PathName, selectCases } from './cases.ts';
-import { killAllChildren } from './child.ts';
+import { runBenchMain } from './child.ts';
 import {
   type ColdStartRecord,
   type DiskSyncRecord,
@@ -348,15 +348,4 @@ async function main(): Promise<void> {
   else rmSync(workDir, { recursive: true, force: true });
 }
 
-process.on('exit', killAllChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
-  killAllChildren();
-  process.exit(1);
-});
+runBenchMain('bench', main, true);
