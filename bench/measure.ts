@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchCase, PathName } from './cases.ts';
 import { trackChild } from './child.ts';
@@ -169,6 +170,49 @@ export async function measureRow(
     total_calls: result.calls + result.uncounted_calls + result.errors,
     load_error: null,
   };
+}
+
+/**
+ * Steady state, not JIT warm-up: a gateway runs for days, and V8 keeps compiling its hot paths for
+ * the first ~10,000 calls (seconds on this machine), which a 1 s row warm-up does not cover. So
+ * every path (the upstream, through `direct`, included) first carries the load of each tool its
+ * rows use, raw at 16 sessions, uncounted; cold start is measured on its own.
+ *
+ * In two waves, each with new connections and sessions: after one wave V8 has optimized for the
+ * objects of established connections only, so the first requests of the next load run (a row's
+ * new sessions) deoptimize the hot functions, and recompiling them cost ~35 µs per call of the
+ * row's window on this machine. A running gateway sees sessions come and go all the time; the
+ * second wave lets V8 see that before any row is measured.
+ */
+const WARM_WAVES = 2;
+
+/** Warms `path` with `warm`'s tool, raw at 16 sessions, for `totalS` in all; what each wave did. */
+export async function warmHop(
+  warm: BenchCase,
+  path: PathName,
+  hop: Hop,
+  upstreamPids: readonly number[],
+  totalS: number,
+  timeoutS: number,
+): Promise<string[]> {
+  const durationS = totalS / WARM_WAVES;
+  const waves: string[] = [];
+  for (let wave = 0; wave < WARM_WAVES; wave++) {
+    const row = await measureRow({ ...warm, mode: 'raw', sessions: 16 }, path, hop, upstreamPids, {
+      durationS,
+      warmupS: 0,
+      timeoutS,
+    });
+    waves.push(row.load_error ? `failed: ${row.load_error}` : `${row.total_calls} calls in ${durationS} s`);
+  }
+  return waves;
+}
+
+/** A new JSONL file in bench/results/ (git-ignored) named `<prefix>-<UTC time>.jsonl`. */
+export function newResultsFile(prefix: string): string {
+  const dir = join(REPO_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${prefix}-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}.jsonl`);
 }
 
 /** The load processes' CPU added up over rounds (over their whole runs); absent if a round lacks it. */

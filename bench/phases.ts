@@ -1,29 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { type BenchCase, benchCases, type PathName } from './cases.ts';
+import { type BenchCase, benchCases } from './cases.ts';
 import { runBenchMain, trackChild } from './child.ts';
-import { measureRow } from './measure.ts';
-import {
-  type Hop,
-  REPO_ROOT,
-  startCustos,
-  startNodeBaseline,
-  startUpstream,
-  writeCustosConfig,
-} from './servers.ts';
+import { measureRow, newResultsFile, warmHop } from './measure.ts';
+import { type Hop, startCustos, startNodeBaseline, startUpstream, writeCustosConfig } from './servers.ts';
 import { callPhases, type Phases, parsePerfLine, parseProcNetTcp, type Spread } from './syscall-phases.ts';
 
 // Where a hop's added latency goes at one session: for each path, the echo call at 1 session with
@@ -213,9 +198,7 @@ async function main(): Promise<void> {
   const [load = 0] = loadavg();
   if (load > 0.5) say(`bench/phases: warning: load average ${load.toFixed(2)}; figures will be noisy`);
   const workDir = mkdtempSync(join(tmpdir(), 'custos-phases-'));
-  const resultsDir = join(REPO_ROOT, 'bench/results');
-  mkdirSync(resultsDir, { recursive: true });
-  const resultsFile = join(resultsDir, `phases-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}.jsonl`);
+  const resultsFile = newResultsFile('phases');
   const cases = benchCases(false);
   const echo = cases.find((c) => c.id === 'echo-raw-1') as BenchCase;
   const warm = cases.find((c) => c.id === 'echo-raw-16') as BenchCase;
@@ -234,12 +217,11 @@ async function main(): Promise<void> {
       hops.set(path, await startCustos(config, join(dir, 'custos.log')));
     }
   }
-  for (const [path, hop] of hops) {
-    for (let wave = 0; wave < 2 && flags.hopWarmupS > 0; wave++) {
-      const timing = { durationS: flags.hopWarmupS / 2, warmupS: 0, timeoutS: 10 };
-      await measureRow(warm, path as PathName, hop, upstream.pids, timing);
+  if (flags.hopWarmupS > 0) {
+    for (const [path, hop] of hops) {
+      const waves = await warmHop(warm, path, hop, upstream.pids, flags.hopWarmupS, 10);
+      say(`bench/phases: warmed ${path}: ${waves.join(', then ')}`);
     }
-    say(`bench/phases: warmed ${path}`);
   }
   const table = new Map<PhasePath, string[]>();
   for (let round = 1; round <= flags.rounds; round++) {

@@ -279,9 +279,7 @@ export function formatTargets(rows: readonly LoadRow[], footprint: Footprint, cp
   // What the 1-session p50 budget loses before any of Custos's own work: what any hop adds here
   // (the byte relay's added p50: the kernel's loopback and the wake-ups) and the sync each answer
   // waits for (issue 7: durable before the client sees it). Two medians added: an estimate.
-  const relay1 = rows.find(
-    (r) => r.path === 'relay' && r.tool === 'echo' && r.mode === 'raw' && r.sessions === 1 && r.calls > 0,
-  );
+  const relay1 = echoOf('relay').find((r) => r.mode === 'raw' && r.sessions === 1);
   const relayAdded = relay1 ? addedP50(rows, relay1) : null;
   const floorLabel =
     "p50 at 1 session taken before Custos's own work: the relay's added p50 + the disk's sync";

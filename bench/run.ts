@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,13 +13,12 @@ import {
   measureDiskSync,
   measureIdleRss,
 } from './footprint.ts';
-import { type LoadRow, measureRow, mergeRounds } from './measure.ts';
+import { type LoadRow, measureRow, mergeRounds, newResultsFile, warmHop } from './measure.ts';
 import { formatLoadTable, formatTargets, hopCpuUsPerCall } from './report.ts';
 import {
   custosCommand,
   ensureNginx,
   type Hop,
-  REPO_ROOT,
   staleBuildWarning,
   startCustos,
   startCustosAuth,
@@ -139,21 +138,7 @@ function progress(index: number, total: number, row: LoadRow): string {
   return `[${index}/${total}] ${row.title.padEnd(31)} ${row.path.padEnd(11)}  ${figures}`;
 }
 
-/**
- * Steady state, not JIT warm-up: a gateway runs for days, and V8 keeps compiling its hot paths for
- * the first ~10,000 calls (seconds on this machine), which a 1 s row warm-up does not cover. So
- * every path (the upstream, through `direct`, included) first carries the load of each tool its
- * rows use, raw at 16 sessions, uncounted; cold start is measured on its own.
- *
- * In two waves, each with new connections and sessions: after one wave V8 has optimized for the
- * objects of established connections only, so the first requests of the next load run (a row's
- * new sessions) deoptimize the hot functions, and recompiling them cost ~35 µs per call of the
- * row's window on this machine. A running gateway sees sessions come and go all the time; the
- * second wave lets V8 see that before any row is measured.
- */
-/** Load runs in the warm-up of each path and tool, each with new connections and sessions. */
-const WARM_WAVES = 2;
-
+/** Warms every path with each tool its rows use, before any row (measure.ts, warmHop: why and how). */
 async function warmHops(
   cases: readonly BenchCase[],
   paths: readonly PathName[],
@@ -167,18 +152,8 @@ async function warmHops(
     const tools = [...new Set(cases.filter((c) => c.paths.includes(path)).map((c) => c.tool))];
     for (const tool of tools) {
       const warm = cases.find((c) => c.tool === tool) as BenchCase;
-      const durationS = (tool === 'echo' ? flags.hopWarmupS : flags.hopWarmupS / 2) / WARM_WAVES;
-      const calls: string[] = [];
-      for (let wave = 0; wave < WARM_WAVES; wave++) {
-        const row = await measureRow({ ...warm, mode: 'raw', sessions: 16 }, path, hop, upstreamPids, {
-          durationS,
-          warmupS: 0,
-          timeoutS: flags.timing.timeoutS,
-        });
-        calls.push(
-          row.load_error ? `failed: ${row.load_error}` : `${row.total_calls} calls in ${durationS} s`,
-        );
-      }
+      const totalS = tool === 'echo' ? flags.hopWarmupS : flags.hopWarmupS / 2;
+      const calls = await warmHop(warm, path, hop, upstreamPids, totalS, flags.timing.timeoutS);
       say(`bench: warmed ${path} with ${tool}: ${calls.join(', then ')}`);
     }
   }
@@ -194,9 +169,7 @@ async function main(): Promise<void> {
     );
   }
   const workDir = mkdtempSync(join(tmpdir(), 'custos-bench-'));
-  const resultsDir = join(REPO_ROOT, 'bench/results');
-  mkdirSync(resultsDir, { recursive: true });
-  const resultsFile = join(resultsDir, `bench-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}.jsonl`);
+  const resultsFile = newResultsFile('bench');
   const record = (value: object): void => appendFileSync(resultsFile, `${JSON.stringify(value)}\n`);
   let keepLogs = false;
 
